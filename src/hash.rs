@@ -1,0 +1,230 @@
+//! [`TreeHash`]: the 32-byte result of every API, with hex in and out.
+
+use core::fmt;
+use core::str::FromStr;
+
+/// A Glacier SHA-256 tree hash: 32 bytes.
+///
+/// `Display` writes 64 lowercase hex digits, the form Glacier's `x-amz-sha256-tree-hash`
+/// header and the `checksum` of CompleteMultipartUpload expect. [`TreeHash::from_hex`] and
+/// `FromStr` read 64 hex digits in either case and nothing else. `Debug` shows the hex too.
+///
+/// ```
+/// use glacier_tree_hash::{tree_hash, TreeHash};
+///
+/// let hash = tree_hash(b"test");
+/// let hex = hash.to_string();
+/// assert_eq!(hex, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+/// assert_eq!(hex.to_uppercase().parse::<TreeHash>(), Ok(hash));
+/// assert_eq!(TreeHash::from(*hash.as_bytes()), hash);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TreeHash([u8; 32]);
+
+impl TreeHash {
+    /// All zero bytes: a placeholder for unused stack slots, never a result.
+    pub(crate) const ZERO: TreeHash = TreeHash([0; 32]);
+
+    /// The 32 bytes of the hash.
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::tree_hash(b"");
+    /// assert_eq!(hash.as_bytes()[..4], [0xe3, 0xb0, 0xc4, 0x42]);
+    /// ```
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Parses 64 hex digits, upper or lower case. Anything else (another length, whitespace,
+    /// a sign, a `0x` prefix, non-ASCII) is refused with a [`HexError`] that says what and where.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{HexError, TreeHash};
+    ///
+    /// let hex = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+    /// assert_eq!(TreeHash::from_hex(hex)?, glacier_tree_hash::tree_hash(b""));
+    /// assert_eq!(TreeHash::from_hex("abc"), Err(HexError::Length { found: 3 }));
+    /// assert!(TreeHash::from_hex(&format!(" {}", &hex[1..])).is_err());
+    /// # Ok::<(), HexError>(())
+    /// ```
+    pub fn from_hex(hex: impl AsRef<[u8]>) -> Result<TreeHash, HexError> {
+        let hex = hex.as_ref();
+        if hex.len() != 64 {
+            return Err(HexError::Length { found: hex.len() });
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            let high = hex_digit(hex, 2 * i)?;
+            let low = hex_digit(hex, 2 * i + 1)?;
+            *byte = high << 4 | low;
+        }
+        Ok(TreeHash(bytes))
+    }
+
+    /// The 64 lowercase hex digits, without allocating (the same text as `Display`).
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::tree_hash(b"bar");
+    /// let hex = hash.to_hex();
+    /// assert_eq!(core::str::from_utf8(&hex).unwrap(), hash.to_string());
+    /// ```
+    pub fn to_hex(&self) -> [u8; 64] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        hex
+    }
+}
+
+/// The value of the hex digit at `index`, or the error naming it.
+fn hex_digit(hex: &[u8], index: usize) -> Result<u8, HexError> {
+    let byte = hex[index];
+    match byte {
+        b'0'..=b'9' => Ok(byte - b'0'),
+        b'a'..=b'f' => Ok(byte - b'a' + 10),
+        b'A'..=b'F' => Ok(byte - b'A' + 10),
+        _ => Err(HexError::InvalidByte { byte, index }),
+    }
+}
+
+impl From<[u8; 32]> for TreeHash {
+    fn from(bytes: [u8; 32]) -> TreeHash {
+        TreeHash(bytes)
+    }
+}
+
+impl From<TreeHash> for [u8; 32] {
+    fn from(hash: TreeHash) -> [u8; 32] {
+        hash.0
+    }
+}
+
+impl AsRef<[u8]> for TreeHash {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromStr for TreeHash {
+    type Err = HexError;
+
+    fn from_str(hex: &str) -> Result<TreeHash, HexError> {
+        TreeHash::from_hex(hex)
+    }
+}
+
+impl fmt::Display for TreeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.to_hex();
+        // `to_hex` writes only ASCII digits and letters.
+        f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for TreeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TreeHash({self})")
+    }
+}
+
+/// Why a string is not a tree hash in hex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HexError {
+    /// The input is not 64 bytes long.
+    Length {
+        /// The length found, in bytes.
+        found: usize,
+    },
+    /// The byte at `index` is not a hex digit (whitespace, punctuation, a letter past `f`, or
+    /// part of a non-ASCII character).
+    InvalidByte {
+        /// The offending byte.
+        byte: u8,
+        /// Its offset in the input, from 0.
+        index: usize,
+    },
+}
+
+impl fmt::Display for HexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            HexError::Length { found } => write!(
+                f,
+                "a tree hash is 64 hex digits, but the input is {found} bytes long"
+            ),
+            HexError::InvalidByte { byte, index } if byte.is_ascii_graphic() => write!(
+                f,
+                "a tree hash is 64 hex digits, but byte {index} is {:?}",
+                char::from(byte)
+            ),
+            HexError::InvalidByte { byte, index } => write!(
+                f,
+                "a tree hash is 64 hex digits, but byte {index} is 0x{byte:02x}{}",
+                if byte.is_ascii() {
+                    " (not printable)"
+                } else {
+                    " (not ASCII)"
+                }
+            ),
+        }
+    }
+}
+
+impl core::error::Error for HexError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn hex_round_trips_in_either_case() {
+        let hash = TreeHash::from_hex(EMPTY).unwrap();
+        assert_eq!(hash.as_bytes()[0], 0xe3);
+        assert_eq!(hash.as_bytes()[31], 0x55);
+        assert_eq!(TreeHash::from_hex(EMPTY.to_uppercase()), Ok(hash));
+        let mut text = [0u8; 64];
+        text.copy_from_slice(EMPTY.as_bytes());
+        assert_eq!(hash.to_hex(), text);
+    }
+
+    #[test]
+    fn refuses_wrong_lengths() {
+        for len in [0, 1, 63, 65, 128] {
+            let input: Vec<u8> = EMPTY.bytes().cycle().take(len).collect();
+            assert_eq!(
+                TreeHash::from_hex(&input),
+                Err(HexError::Length { found: len })
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_non_hex_bytes_and_names_them() {
+        for (index, bad) in [(0, b' '), (17, b'g'), (63, b'\n'), (5, 0xc3), (40, b'x')] {
+            let mut input = EMPTY.as_bytes().to_vec();
+            input[index] = bad;
+            assert_eq!(
+                TreeHash::from_hex(&input),
+                Err(HexError::InvalidByte { byte: bad, index })
+            );
+        }
+        let message = TreeHash::from_hex(format!("{}é", &EMPTY[..62]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("byte 62") && message.contains("not ASCII"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn debug_shows_hex() {
+        let hash = TreeHash::from_hex(EMPTY).unwrap();
+        assert_eq!(format!("{hash:?}"), format!("TreeHash({EMPTY})"));
+    }
+}

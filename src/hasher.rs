@@ -1,0 +1,252 @@
+//! [`TreeHasher`]: one 1 MiB leaf in progress plus the [`SubtreeStack`], in about 2.2 KiB.
+
+use crate::join::{Join, SerialJoin};
+use crate::tree::{parent, sha256, SubtreeStack};
+use crate::TreeHash;
+use core::fmt;
+use sha2::{Digest, Sha256};
+
+/// The leaf size of every Glacier tree hash: 1 MiB (1,048,576 bytes).
+pub const CHUNK_SIZE: usize = 1 << 20;
+
+/// The tree hash of `data`, the body of an UploadArchive request or an UploadMultipartPart.
+///
+/// The whole slice is hashed on the calling thread. Empty input gives SHA-256 of nothing,
+/// `e3b0c442…b855`, as Glacier and the AWS SDKs do.
+///
+/// ```
+/// let hash = glacier_tree_hash::tree_hash(b"test");
+/// assert_eq!(
+///     hash.to_string(),
+///     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+/// );
+/// ```
+pub fn tree_hash(data: &[u8]) -> TreeHash {
+    TreeHasher::new().update(data).finalize()
+}
+
+/// An incremental tree hasher: feed it bytes in pieces of any size, read the hash at any time.
+///
+/// The state is one SHA-256 for the 1 MiB leaf in progress and one subtree root per 1-bit of
+/// the number of complete leaves (at most 64), about 2.2 KiB whatever the input size. It never
+/// allocates and never copies input beyond SHA-256's own 64-byte block. The result depends only
+/// on the bytes, never on how they were split across calls to [`update`](TreeHasher::update).
+///
+/// ```
+/// use glacier_tree_hash::{tree_hash, TreeHasher};
+///
+/// let data = vec![0x5a; 3 << 20];
+/// let mut hasher = TreeHasher::new();
+/// for piece in data.chunks(1000) {
+///     hasher.update(piece);
+/// }
+/// assert_eq!(hasher.count(), data.len() as u64);
+/// assert_eq!(hasher.finalize(), tree_hash(&data));
+/// ```
+#[derive(Clone)]
+pub struct TreeHasher {
+    /// SHA-256 of the leaf in progress.
+    leaf: Sha256,
+    /// Bytes in the leaf in progress; always below [`CHUNK_SIZE`]: a full leaf goes on the stack.
+    leaf_len: usize,
+    /// Roots of the complete subtrees of full leaves.
+    stack: SubtreeStack,
+}
+
+impl TreeHasher {
+    /// A hasher that has seen no bytes.
+    ///
+    /// ```
+    /// let hasher = glacier_tree_hash::TreeHasher::new();
+    /// assert_eq!(hasher.finalize(), glacier_tree_hash::tree_hash(b""));
+    /// ```
+    pub fn new() -> TreeHasher {
+        TreeHasher {
+            leaf: Sha256::new(),
+            leaf_len: 0,
+            stack: SubtreeStack::new(),
+        }
+    }
+
+    /// Adds `data` after the bytes seen so far, on the calling thread.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// let hash = TreeHasher::new().update(b"te").update(b"st").finalize();
+    /// assert_eq!(hash, tree_hash(b"test"));
+    /// ```
+    pub fn update(&mut self, data: &[u8]) -> &mut TreeHasher {
+        self.update_with::<SerialJoin>(data)
+    }
+
+    /// Adds `data` like [`update`](TreeHasher::update), hashing whole 1 MiB chunks on all the
+    /// threads of the current rayon pool (feature `rayon`).
+    ///
+    /// A partial leaf left by earlier calls is finished on the calling thread first; then the
+    /// largest runs of 2^j chunks that form complete subtrees are split in halves with
+    /// `rayon::join` down to single chunks, and their roots go on the same stack `update` uses.
+    /// So the hash is the same as `update`'s for every split of the input. Input of one chunk or
+    /// less never leaves the calling thread. The thread count is rayon's: `RAYON_NUM_THREADS`,
+    /// or the pool of a surrounding `ThreadPool::install`.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// let data = vec![1u8; (9 << 20) + 5];
+    /// let mut hasher = TreeHasher::new();
+    /// hasher.update(&data[..1234]).update_rayon(&data[1234..]);
+    /// assert_eq!(hasher.finalize(), tree_hash(&data));
+    /// ```
+    #[cfg(feature = "rayon")]
+    pub fn update_rayon(&mut self, data: &[u8]) -> &mut TreeHasher {
+        self.update_with::<crate::join::RayonJoin>(data)
+    }
+
+    /// The one update path: fill the leaf in progress, push aligned subtrees of whole chunks
+    /// (hashed under `J`), keep the tail as the new leaf in progress.
+    fn update_with<J: Join>(&mut self, mut data: &[u8]) -> &mut TreeHasher {
+        if self.leaf_len > 0 {
+            let take = data.len().min(CHUNK_SIZE - self.leaf_len);
+            let (head, rest) = data.split_at(take);
+            self.leaf.update(head);
+            self.leaf_len += take;
+            data = rest;
+            if self.leaf_len == CHUNK_SIZE {
+                let leaf = TreeHash::from(<[u8; 32]>::from(self.leaf.finalize_reset()));
+                self.stack.push(leaf, 0);
+                self.leaf_len = 0;
+            }
+        }
+        while data.len() >= CHUNK_SIZE {
+            // The largest subtree that starts at the current leaf count and fits in `data`.
+            let whole_chunks = data.len() / CHUNK_SIZE;
+            let level = self
+                .stack
+                .leaves()
+                .trailing_zeros()
+                .min(whole_chunks.ilog2());
+            let (subtree, rest) = data.split_at(CHUNK_SIZE << level);
+            self.stack.push(subtree_root::<J>(subtree), level);
+            data = rest;
+        }
+        if !data.is_empty() {
+            self.leaf.update(data);
+            self.leaf_len = data.len();
+        }
+        self
+    }
+
+    /// The tree hash of the bytes so far. It does not change the hasher: call it as often as
+    /// you like, and keep updating afterwards.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// let mut hasher = TreeHasher::new();
+    /// hasher.update(b"te");
+    /// assert_eq!(hasher.finalize(), tree_hash(b"te"));
+    /// assert_eq!(hasher.finalize(), tree_hash(b"te"));
+    /// hasher.update(b"st");
+    /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
+    /// ```
+    pub fn finalize(&self) -> TreeHash {
+        let last_leaf = (self.leaf_len > 0)
+            .then(|| TreeHash::from(<[u8; 32]>::from(self.leaf.clone().finalize())));
+        self.stack
+            .root_with(last_leaf)
+            .unwrap_or_else(|| sha256(b""))
+    }
+
+    /// The number of bytes hashed so far.
+    ///
+    /// ```
+    /// let mut hasher = glacier_tree_hash::TreeHasher::new();
+    /// hasher.update(&[0; 1500]).update(&[1; 500]);
+    /// assert_eq!(hasher.count(), 2000);
+    /// ```
+    pub fn count(&self) -> u64 {
+        // A u64 of whole chunks times 2^20 fits: no input reaches 2^44 chunks.
+        (self.stack.leaves() << 20) + self.leaf_len as u64
+    }
+
+    /// Forgets every byte seen, as if new.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// let mut hasher = TreeHasher::new();
+    /// hasher.update(b"something else");
+    /// hasher.reset();
+    /// assert_eq!(hasher.count(), 0);
+    /// assert_eq!(hasher.update(b"bar").finalize(), tree_hash(b"bar"));
+    /// ```
+    pub fn reset(&mut self) -> &mut TreeHasher {
+        *self = TreeHasher::new();
+        self
+    }
+}
+
+/// The root of a complete subtree: `data` is 2^j whole chunks.
+fn subtree_root<J: Join>(data: &[u8]) -> TreeHash {
+    if data.len() <= CHUNK_SIZE {
+        return sha256(data);
+    }
+    let (left, right) = data.split_at(data.len() / 2);
+    let (left, right) = J::join(|| subtree_root::<J>(left), || subtree_root::<J>(right));
+    parent(&left, &right)
+}
+
+impl Default for TreeHasher {
+    fn default() -> TreeHasher {
+        TreeHasher::new()
+    }
+}
+
+impl fmt::Debug for TreeHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TreeHasher")
+            .field("count", &self.count())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_is_small() {
+        assert!(core::mem::size_of::<TreeHasher>() <= 2304);
+    }
+
+    #[test]
+    fn a_full_leaf_goes_on_the_stack_at_once() {
+        let mut hasher = TreeHasher::new();
+        hasher.update(&[3; CHUNK_SIZE - 1]);
+        assert_eq!(
+            (hasher.stack.leaves(), hasher.leaf_len),
+            (0, CHUNK_SIZE - 1)
+        );
+        hasher.update(&[3]);
+        assert_eq!((hasher.stack.leaves(), hasher.leaf_len), (1, 0));
+        assert_eq!(hasher.finalize(), sha256(&[3; CHUNK_SIZE]));
+    }
+
+    #[test]
+    fn whole_chunks_go_on_the_stack_as_aligned_subtrees() {
+        let data = vec![9u8; 7 * CHUNK_SIZE];
+        let mut hasher = TreeHasher::new();
+        hasher
+            .update(&data[..CHUNK_SIZE])
+            .update(&data[CHUNK_SIZE..]);
+        // Seven leaves of one value: subtrees of 4, 2 and 1 leaves, folded right to left.
+        assert_eq!(hasher.stack.leaves(), 7);
+        assert_eq!(hasher.finalize(), {
+            let leaf = sha256(&data[..CHUNK_SIZE]);
+            let two = parent(&leaf, &leaf);
+            let four = parent(&two, &two);
+            parent(&four, &parent(&two, &leaf))
+        });
+    }
+}

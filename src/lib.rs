@@ -1,0 +1,54 @@
+//! The Amazon S3 Glacier SHA-256 tree hash, exact on every input, in bounded memory.
+//!
+//! Glacier asks for a tree hash with every upload: SHA-256 of each 1 MiB chunk, then of each
+//! pair of hashes, level by level, an odd last hash promoted unchanged, up to one root.
+//!
+//! | Glacier operation | what it needs | this crate |
+//! |---|---|---|
+//! | UploadArchive | `x-amz-sha256-tree-hash` of the body | [`tree_hash`], [`calculate_tree_hash`], [`TreeHasher`] |
+//! | UploadMultipartPart | the tree hash of each part | the same, per part |
+//! | CompleteMultipartUpload | `checksum`: the archive's tree hash | [`combine`] of the part hashes, no second read |
+//!
+//! ```
+//! use glacier_tree_hash::{calculate_tree_hash, combine, tree_hash, TreeHasher};
+//!
+//! let archive = vec![0u8; 5_767_168]; // 5.5 MiB of zeros, a published vector
+//! let hash = tree_hash(&archive);
+//! assert_eq!(hash.to_string(), "a3a82dbe3644dd6046be472f2e3ec1f8ef47f8f3adb86d0de4de7a254f255455");
+//!
+//! // Incrementally, in pieces of any size, or from any reader:
+//! assert_eq!(TreeHasher::new().update(&archive[..10]).update(&archive[10..]).finalize(), hash);
+//! # #[cfg(feature = "std")]
+//! assert_eq!(calculate_tree_hash(&archive[..])?, hash);
+//!
+//! // From the hashes of 4 MiB parts (1 MiB × 2^k, all full but the last):
+//! let parts: Vec<_> = archive.chunks(4 << 20).map(tree_hash).collect();
+//! assert_eq!(combine(&parts), hash);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Empty input hashes to SHA-256 of nothing (`e3b0c442…b855`), as Glacier and the AWS SDKs
+//! agree. Readers are chunked on byte offsets, so short reads from pipes and sockets give the
+//! right hash.
+//!
+//! # Features
+//! - `std` (default): [`calculate_tree_hash`], [`TreeHasher::update_reader`] and `io::Write`.
+//!   Without it the crate is `#![no_std]` and needs no allocator.
+//! - `rayon` (default): [`TreeHasher::update_rayon`], hashing on all cores.
+
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod hash;
+mod hasher;
+#[cfg(feature = "std")]
+mod io;
+mod join;
+mod tree;
+
+pub use hash::{HexError, TreeHash};
+pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
+#[cfg(feature = "std")]
+pub use io::calculate_tree_hash;
+pub use tree::combine;

@@ -1,0 +1,78 @@
+//! Readers and writers: short reads, interruptions, failures, empty input.
+
+mod support;
+
+use glacier_tree_hash::{calculate_tree_hash, tree_hash, TreeHasher};
+use std::io::{self, Write};
+use support::{reference_tree_hash, splitmix64_bytes, FailingReader, ShortReader, MIB};
+
+#[test]
+fn short_reads_give_the_same_hash_as_one_slice() {
+    for (seed, len) in [0, 1, MIB - 1, MIB, MIB + 1, 3 * MIB + 1, 5 * MIB - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let data = splitmix64_bytes(seed as u64, len);
+        let hash = calculate_tree_hash(ShortReader::new(&data, seed as u64)).unwrap();
+        assert_eq!(hash.as_bytes(), &reference_tree_hash(&data), "{len} bytes");
+    }
+}
+
+#[test]
+fn one_byte_reads_across_a_leaf_boundary() {
+    struct OneByte<'a>(&'a [u8]);
+    impl io::Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = usize::from(!self.0.is_empty() && !buf.is_empty());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let data = splitmix64_bytes(3, MIB + 3);
+    assert_eq!(
+        calculate_tree_hash(OneByte(&data)).unwrap(),
+        tree_hash(&data)
+    );
+}
+
+#[test]
+fn an_empty_reader_gives_the_empty_hash() {
+    let hash = calculate_tree_hash(io::empty()).unwrap();
+    assert_eq!(
+        hash.to_string(),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+}
+
+#[test]
+fn a_failing_reader_gives_its_error_not_a_hash() {
+    let data = splitmix64_bytes(5, 3 * MIB);
+    for good in [0, 1, 1000, MIB - 1, MIB, MIB + 1, 2 * MIB + 17] {
+        let error = calculate_tree_hash(FailingReader { data: &data, good })
+            .expect_err("the reader failed, so there must be no hash");
+        assert_eq!(error.kind(), io::ErrorKind::Other, "after {good} bytes");
+        assert_eq!(error.to_string(), "disk on fire");
+    }
+}
+
+#[test]
+fn writing_is_updating() {
+    let data = splitmix64_bytes(6, 2 * MIB + 5);
+    let mut hasher = TreeHasher::new();
+    io::copy(&mut ShortReader::new(&data, 6), &mut hasher).unwrap();
+    hasher.flush().unwrap();
+    assert_eq!(hasher.finalize(), tree_hash(&data));
+    assert_eq!(hasher.count(), data.len() as u64);
+}
+
+#[test]
+fn update_reader_continues_after_update() {
+    let data = splitmix64_bytes(8, 2 * MIB + 9);
+    let mut hasher = TreeHasher::new();
+    hasher
+        .update(&data[..MIB + 1])
+        .update_reader(ShortReader::new(&data[MIB + 1..], 8))
+        .unwrap();
+    assert_eq!(hasher.finalize(), tree_hash(&data));
+}
