@@ -52,3 +52,8 @@ pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
 #[cfg(feature = "std")]
 pub use io::calculate_tree_hash;
 pub use tree::combine;
+
+/// The examples in README.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
