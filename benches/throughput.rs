@@ -1,44 +1,91 @@
-//! Throughput of the tree hash against raw SHA-256 over the same bytes, side by side.
+//! Throughput of every entry point against raw SHA-256 over the same bytes, side by side in one
+//! run, from 4 KiB to 1 GiB, and the `aws-tree-hash` crate as the peer.
 //!
-//!     cargo bench --bench throughput
+//!     cargo bench --bench throughput                 # everything (about 6 minutes)
+//!     cargo bench --bench throughput -- 256MiB       # one size
 //!
-//! Ratios are what matter: raw `sha2::Sha256` on one core is the ceiling for a serial tree hash.
+//! Raw `sha2::Sha256` on one core is the ceiling for a serial tree hash; the parallel paths are
+//! judged as multiples of the serial tree hash. Files are written once under `target/` and read
+//! from the page cache (criterion's warm-up reads them first).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use glacier_tree_hash::TreeHasher;
+use glacier_tree_hash::{calculate_tree_hash, tree_hash_file, TreeHasher};
 use sha2::{Digest, Sha256};
+use std::fs::File;
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::Duration;
 
+const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
 
 fn input(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u64).wrapping_mul(0x9E37_79B9) as u8)
-        .collect()
-}
-
-fn serial(c: &mut Criterion) {
-    let mut group = c.benchmark_group("serial");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(6));
-    for len in [MIB, 256 * MIB] {
-        let data = input(len);
-        group.throughput(Throughput::Bytes(len as u64));
-        let label = format!("{}MiB", len / MIB);
-        group.bench_with_input(BenchmarkId::new("sha2_sha256", &label), &data, |b, data| {
-            b.iter(|| Sha256::digest(black_box(data)))
-        });
-        group.bench_with_input(
-            BenchmarkId::new("tree_hasher_update", &label),
-            &data,
-            |b, data| b.iter(|| TreeHasher::new().update(black_box(data)).finalize()),
-        );
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        bytes.extend_from_slice(&state.to_le_bytes());
     }
-    group.finish();
+    bytes.truncate(len);
+    bytes
 }
 
-criterion_group!(benches, serial);
+fn label(len: usize) -> String {
+    if len < MIB {
+        format!("{}KiB", len / KIB)
+    } else {
+        format!("{}MiB", len / MIB)
+    }
+}
+
+/// `data` in a file under target/, written if missing or of another size.
+fn file_of(data: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench data directory");
+    let path = dir.join(label(data.len()));
+    let up_to_date = std::fs::metadata(&path).is_ok_and(|m| m.len() == data.len() as u64);
+    if !up_to_date {
+        std::fs::write(&path, data).expect("bench data file");
+    }
+    path
+}
+
+fn entry_points(c: &mut Criterion) {
+    for len in [4 * KIB, MIB, 16 * MIB, 256 * MIB, 1024 * MIB] {
+        let data = input(len);
+        let path = file_of(&data);
+        let mut group = c.benchmark_group(label(len));
+        group.throughput(Throughput::Bytes(len as u64));
+        if len >= 256 * MIB {
+            group
+                .sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(if len > 256 * MIB { 12 } else { 6 }));
+        }
+        group.bench_function(BenchmarkId::from_parameter("sha2_sha256"), |b| {
+            b.iter(|| Sha256::digest(black_box(&data)))
+        });
+        group.bench_function(BenchmarkId::from_parameter("update"), |b| {
+            b.iter(|| TreeHasher::new().update(black_box(&data)).finalize())
+        });
+        group.bench_function(BenchmarkId::from_parameter("update_rayon"), |b| {
+            b.iter(|| TreeHasher::new().update_rayon(black_box(&data)).finalize())
+        });
+        group.bench_function(
+            BenchmarkId::from_parameter("calculate_tree_hash_file"),
+            |b| b.iter(|| calculate_tree_hash(File::open(&path).unwrap()).unwrap()),
+        );
+        group.bench_function(BenchmarkId::from_parameter("tree_hash_file"), |b| {
+            b.iter(|| tree_hash_file(&path).unwrap())
+        });
+        group.bench_function(BenchmarkId::from_parameter("aws_tree_hash_crate"), |b| {
+            b.iter(|| aws_tree_hash::calculate_tree_hash(black_box(&data)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, entry_points);
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 use crate::join::{Join, SerialJoin};
 use crate::tree::{parent, sha256, SubtreeStack};
 use crate::TreeHash;
+use core::convert::Infallible;
 use core::fmt;
 use sha2::{Digest, Sha256};
 
@@ -11,8 +12,9 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 
 /// The tree hash of `data`, the body of an UploadArchive request or an UploadMultipartPart.
 ///
-/// The whole slice is hashed on the calling thread. Empty input gives SHA-256 of nothing,
-/// `e3b0c442…b855`, as Glacier and the AWS SDKs do.
+/// With feature `rayon` (default) whole chunks are hashed on all cores, as
+/// [`TreeHasher::update_rayon`] does; input of 1 MiB or less stays on the calling thread.
+/// Empty input gives SHA-256 of nothing, `e3b0c442…b855`, as Glacier and the AWS SDKs do.
 ///
 /// ```
 /// let hash = glacier_tree_hash::tree_hash(b"test");
@@ -22,7 +24,12 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 /// );
 /// ```
 pub fn tree_hash(data: &[u8]) -> TreeHash {
-    TreeHasher::new().update(data).finalize()
+    let mut hasher = TreeHasher::new();
+    #[cfg(feature = "rayon")]
+    hasher.update_rayon(data);
+    #[cfg(not(feature = "rayon"))]
+    hasher.update(data);
+    hasher.finalize()
 }
 
 /// An incremental tree hasher: feed it bytes in pieces of any size, read the hash at any time.
@@ -103,38 +110,61 @@ impl TreeHasher {
         self.update_with::<crate::join::RayonJoin>(data)
     }
 
-    /// The one update path: fill the leaf in progress, push aligned subtrees of whole chunks
+    /// The one update path: fill the leaf in progress, push whole chunks as aligned subtrees
     /// (hashed under `J`), keep the tail as the new leaf in progress.
     fn update_with<J: Join>(&mut self, mut data: &[u8]) -> &mut TreeHasher {
         if self.leaf_len > 0 {
-            let take = data.len().min(CHUNK_SIZE - self.leaf_len);
-            let (head, rest) = data.split_at(take);
-            self.leaf.update(head);
-            self.leaf_len += take;
-            data = rest;
-            if self.leaf_len == CHUNK_SIZE {
-                let leaf = TreeHash::from(<[u8; 32]>::from(self.leaf.finalize_reset()));
-                self.stack.push(leaf, 0);
-                self.leaf_len = 0;
-            }
+            data = self.fill_leaf(data);
         }
-        while data.len() >= CHUNK_SIZE {
-            // The largest subtree that starts at the current leaf count and fits in `data`.
-            let whole_chunks = data.len() / CHUNK_SIZE;
+        let (chunks, tail) = data.split_at(data.len() - data.len() % CHUNK_SIZE);
+        let leaf = |index: u64| {
+            let start = index as usize * CHUNK_SIZE;
+            Ok::<_, Infallible>(sha256(&chunks[start..start + CHUNK_SIZE]))
+        };
+        let Ok(()) = self.push_chunks::<J, _>((chunks.len() / CHUNK_SIZE) as u64, &leaf);
+        self.fill_leaf(tail);
+        self
+    }
+
+    /// Adds as much of `data` to the leaf in progress as it takes, pushes the leaf if that
+    /// fills it, and returns the rest.
+    fn fill_leaf<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let (head, rest) = data.split_at(data.len().min(CHUNK_SIZE - self.leaf_len));
+        self.leaf.update(head);
+        self.leaf_len += head.len();
+        if self.leaf_len == CHUNK_SIZE {
+            let leaf = TreeHash::from(<[u8; 32]>::from(self.leaf.finalize_reset()));
+            self.stack.push(leaf, 0);
+            self.leaf_len = 0;
+        }
+        rest
+    }
+
+    /// Pushes `count` whole chunks, the hash of chunk `i` (counted from 0 in this call) being
+    /// `leaf(i)`, as the largest subtrees that start at the current leaf count and fit. Only
+    /// when no leaf is in progress. On an error the hasher holds some prefix of the chunks.
+    pub(crate) fn push_chunks<J, E>(
+        &mut self,
+        count: u64,
+        leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+    ) -> Result<(), E>
+    where
+        J: Join,
+        E: Send,
+    {
+        debug_assert!(count == 0 || self.leaf_len == 0);
+        let mut done = 0;
+        while done < count {
             let level = self
                 .stack
                 .leaves()
                 .trailing_zeros()
-                .min(whole_chunks.ilog2());
-            let (subtree, rest) = data.split_at(CHUNK_SIZE << level);
-            self.stack.push(subtree_root::<J>(subtree), level);
-            data = rest;
+                .min((count - done).ilog2());
+            let root = subtree_root::<J, E>(done, 1 << level, leaf)?;
+            self.stack.push(root, level);
+            done += 1 << level;
         }
-        if !data.is_empty() {
-            self.leaf.update(data);
-            self.leaf_len = data.len();
-        }
-        self
+        Ok(())
     }
 
     /// The tree hash of the bytes so far. It does not change the hasher: call it as often as
@@ -187,14 +217,25 @@ impl TreeHasher {
     }
 }
 
-/// The root of a complete subtree: `data` is 2^j whole chunks.
-fn subtree_root<J: Join>(data: &[u8]) -> TreeHash {
-    if data.len() <= CHUNK_SIZE {
-        return sha256(data);
+/// The root of the complete subtree over the `count` (a power of two) chunks from `first`.
+fn subtree_root<J, E>(
+    first: u64,
+    count: u64,
+    leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+) -> Result<TreeHash, E>
+where
+    J: Join,
+    E: Send,
+{
+    if count == 1 {
+        return leaf(first);
     }
-    let (left, right) = data.split_at(data.len() / 2);
-    let (left, right) = J::join(|| subtree_root::<J>(left), || subtree_root::<J>(right));
-    parent(&left, &right)
+    let half = count / 2;
+    let (left, right) = J::join(
+        || subtree_root::<J, E>(first, half, leaf),
+        || subtree_root::<J, E>(first + half, half, leaf),
+    );
+    Ok(parent(&left?, &right?))
 }
 
 impl Default for TreeHasher {

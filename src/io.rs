@@ -1,18 +1,31 @@
-//! Readers and writers (feature `std`): exact chunking whatever the read sizes.
+//! Readers, writers and files (feature `std`): exact chunking whatever the read sizes, and with
+//! feature `rayon`, reading that overlaps hashing on all cores.
 
 use crate::{TreeHash, TreeHasher};
+use std::fs::File;
 use std::io::{self, Read, Write};
+use std::path::Path;
 
-/// The size of the buffer `calculate_tree_hash` reads through: 256 KiB, on the heap.
-pub(crate) const READ_BUFFER_SIZE: usize = 256 << 10;
+/// The buffer `update_reader` reads through: 256 KiB, on the heap.
+const SERIAL_BUFFER_SIZE: usize = 256 << 10;
+
+/// The default size of each of the two read-ahead buffers of `calculate_tree_hash` with feature
+/// `rayon`: 8 MiB, so 16 MiB in all (two buffers stay in a typical L3 cache).
+#[cfg(feature = "rayon")]
+pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 
 /// The tree hash of everything `reader` yields until end of file.
 ///
 /// Chunks are cut at byte offsets, not at read calls: a pipe or socket that returns a few bytes
 /// per `read` gives the same hash as a file. `ErrorKind::Interrupted` is retried; any other error
 /// is returned as it is, and no hash of the bytes read so far is ever given. The reader needs no
-/// `BufRead` or `Seek`: reads go through a 256 KiB buffer of this function's own, the only
-/// memory it uses beyond the hasher's 2.2 KiB. An empty reader gives SHA-256 of nothing.
+/// `BufRead`, `Seek` or `Send`: it is read on the calling thread, through buffers of this
+/// function's own. An empty reader gives SHA-256 of nothing.
+///
+/// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
+/// of [`READ_AHEAD_BUFFER_SIZE`] (16 MiB in all): one is filled while the other is hashed on all
+/// cores. Input that fits in the first buffer is hashed without other threads. Without `rayon`
+/// it is [`TreeHasher::update_reader`]: one 256 KiB buffer, one thread.
 ///
 /// ```
 /// use glacier_tree_hash::{calculate_tree_hash, tree_hash};
@@ -20,20 +33,56 @@ pub(crate) const READ_BUFFER_SIZE: usize = 256 << 10;
 /// let data = vec![42u8; 3 << 20];
 /// assert_eq!(calculate_tree_hash(&data[..])?, tree_hash(&data));
 ///
-/// // A file: `calculate_tree_hash(std::fs::File::open(path)?)`.
+/// // A file: `calculate_tree_hash(std::fs::File::open(path)?)`, or `tree_hash_file(path)`.
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn calculate_tree_hash<R: Read>(reader: R) -> io::Result<TreeHash> {
     let mut hasher = TreeHasher::new();
+    #[cfg(feature = "rayon")]
+    hasher.update_reader_rayon(reader, READ_AHEAD_BUFFER_SIZE)?;
+    #[cfg(not(feature = "rayon"))]
     hasher.update_reader(reader)?;
     Ok(hasher.finalize())
 }
 
+/// The tree hash of the file at `path`, by the fastest safe path.
+///
+/// With feature `rayon` on Unix, a regular file is read with positional reads (`pread`) straight
+/// from the threads that hash it, one 1 MiB chunk at a time: all cores, no read-ahead thread,
+/// about 1 MiB of buffer per thread. Anything else (a pipe, a device, another platform, no
+/// `rayon`) goes through [`calculate_tree_hash`].
+///
+/// The length is taken when the file is opened. If the file shrinks while it is hashed, the
+/// result is an `UnexpectedEof` error; bytes appended meanwhile are not hashed; bytes rewritten
+/// meanwhile may be hashed old or new. Hash files that nobody is writing.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("archive.bin");
+/// std::fs::write(&path, vec![1u8; (3 << 20) + 7])?;
+/// let hash = glacier_tree_hash::tree_hash_file(&path)?;
+/// assert_eq!(hash, glacier_tree_hash::tree_hash(&std::fs::read(&path)?));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn tree_hash_file(path: impl AsRef<Path>) -> io::Result<TreeHash> {
+    let file = File::open(path)?;
+    #[cfg(all(unix, feature = "rayon"))]
+    {
+        let metadata = file.metadata()?;
+        if metadata.is_file() {
+            return positional::tree_hash_regular_file(&file, metadata.len());
+        }
+    }
+    calculate_tree_hash(file)
+}
+
 impl TreeHasher {
-    /// Adds everything `reader` yields until end of file, with the guarantees of
-    /// [`calculate_tree_hash`]: any read sizes, `Interrupted` retried, other errors returned
-    /// (the hasher then holds an unspecified prefix of the input; [`reset`](TreeHasher::reset)
-    /// it before reuse).
+    /// Adds everything `reader` yields until end of file, on the calling thread, with the
+    /// guarantees of [`calculate_tree_hash`]: any read sizes, `Interrupted` retried, other errors
+    /// returned (the hasher then holds an unspecified prefix of the input;
+    /// [`reset`](TreeHasher::reset) it before reuse). Memory: one 256 KiB buffer.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -44,16 +93,128 @@ impl TreeHasher {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn update_reader<R: Read>(&mut self, mut reader: R) -> io::Result<&mut TreeHasher> {
-        let mut buffer = vec![0u8; READ_BUFFER_SIZE];
+        let mut buffer = vec![0u8; SERIAL_BUFFER_SIZE];
         loop {
-            match reader.read(&mut buffer) {
-                Ok(0) => return Ok(self),
-                Ok(n) => {
-                    self.update(&buffer[..n]);
-                }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
+            match read_retrying(&mut reader, &mut buffer)? {
+                0 => return Ok(self),
+                n => self.update(&buffer[..n]),
+            };
+        }
+    }
+
+    /// Adds everything `reader` yields like [`update_reader`](TreeHasher::update_reader), and
+    /// hashes on all cores while it reads (feature `rayon`).
+    ///
+    /// Two buffers of `buffer_size` bytes (at least 1 MiB; smaller values are raised to it):
+    /// the calling thread fills one, to the brim whatever the read sizes, while the other is
+    /// hashed with [`update_rayon`](TreeHasher::update_rayon) in the current rayon pool. So the
+    /// memory is `2 × buffer_size` whatever the input size, and the reader needs no `Send`. A
+    /// reader whose whole input fits in the first buffer is hashed without other threads.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// let data = vec![9u8; (5 << 20) + 3];
+    /// let mut hasher = TreeHasher::new();
+    /// // 2 × 1 MiB of buffers.
+    /// hasher.update_reader_rayon(&data[..], 1 << 20)?;
+    /// assert_eq!(hasher.finalize(), tree_hash(&data));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    pub fn update_reader_rayon<R: Read>(
+        &mut self,
+        mut reader: R,
+        buffer_size: usize,
+    ) -> io::Result<&mut TreeHasher> {
+        let buffer_size = buffer_size.max(crate::CHUNK_SIZE);
+        let mut current = vec![0u8; buffer_size];
+        let mut current_len = fill(&mut reader, &mut current)?;
+        if current_len < buffer_size {
+            return Ok(self.update_rayon(&current[..current_len]));
+        }
+        let mut next = vec![0u8; buffer_size];
+        loop {
+            // Hash `current` in the pool while this thread fills `next`. If this thread is
+            // itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
+            // pool of one thread cannot deadlock.
+            let hasher = &mut *self;
+            let hashed = &current[..current_len];
+            let next_len = rayon::in_place_scope(|scope| {
+                scope.spawn(move |_| {
+                    hasher.update_rayon(hashed);
+                });
+                fill(&mut reader, &mut next)
+            })?;
+            if next_len == 0 {
+                return Ok(self);
             }
+            core::mem::swap(&mut current, &mut next);
+            current_len = next_len;
+        }
+    }
+}
+
+/// One `read`, retried while it is `Interrupted`.
+fn read_retrying(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
+}
+
+/// Reads until `buffer` is full or the reader is at its end; returns the bytes read.
+#[cfg(feature = "rayon")]
+fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match read_retrying(reader, &mut buffer[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Regular files on Unix: each pool thread reads the chunks it hashes with `pread`.
+#[cfg(all(unix, feature = "rayon"))]
+mod positional {
+    use crate::join::RayonJoin;
+    use crate::{TreeHash, TreeHasher, CHUNK_SIZE};
+    use std::fs::File;
+    use std::io;
+    use std::os::unix::fs::FileExt;
+
+    /// The tree hash of the first `len` bytes of `file`.
+    pub(super) fn tree_hash_regular_file(file: &File, len: u64) -> io::Result<TreeHash> {
+        let chunk = CHUNK_SIZE as u64;
+        let whole_chunks = len / chunk;
+        let read_chunk = |index: u64, buffer: &mut [u8]| {
+            file.read_exact_at(buffer, index * chunk)
+                .map_err(|error| changed_size(error, len))
+        };
+        let mut hasher = TreeHasher::new();
+        hasher.push_chunks::<RayonJoin, io::Error>(whole_chunks, &|index| {
+            let mut buffer = vec![0u8; CHUNK_SIZE];
+            read_chunk(index, &mut buffer)?;
+            Ok(crate::tree::sha256(&buffer))
+        })?;
+        let mut tail = vec![0u8; (len % chunk) as usize];
+        read_chunk(whole_chunks, &mut tail)?;
+        Ok(hasher.update(&tail).finalize())
+    }
+
+    /// A file that ends early has shrunk since its length was taken: say so.
+    fn changed_size(error: io::Error, len: u64) -> io::Error {
+        if error.kind() == io::ErrorKind::UnexpectedEof {
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the file shrank below its length of {len} bytes while it was hashed"),
+            )
+        } else {
+            error
         }
     }
 }

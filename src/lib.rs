@@ -49,8 +49,10 @@ mod tree;
 
 pub use hash::{HexError, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
+#[cfg(feature = "rayon")]
+pub use io::READ_AHEAD_BUFFER_SIZE;
 #[cfg(feature = "std")]
-pub use io::calculate_tree_hash;
+pub use io::{calculate_tree_hash, tree_hash_file};
 pub use tree::combine;
 
 /// The examples in README.md, run as doctests.

@@ -7,11 +7,11 @@ use glacier_tree_hash::{tree_hash, TreeHash, TreeHasher};
 use proptest::prelude::*;
 use support::{feed_in_pieces, reference_tree_hash, splitmix64_bytes, MIB};
 
-/// Up to 40 MiB, most of the weight near whole MiB counts, where leaf boundaries fall.
+/// Up to 64 MiB, most of the weight near whole MiB counts, where leaf boundaries fall.
 fn length() -> impl Strategy<Value = usize> {
     prop_oneof![
-        3 => (0usize..=40, -1isize..=1).prop_map(|(k, d)| (k * MIB).saturating_add_signed(d)),
-        1 => 0usize..=40 * MIB,
+        3 => (0usize..=64, -1isize..=1).prop_map(|(k, d)| (k * MIB).saturating_add_signed(d)),
+        1 => 0usize..=64 * MIB,
         1 => 0usize..=5000,
     ]
 }
@@ -51,17 +51,24 @@ proptest! {
         prop_assert_eq!(hasher.finalize(), expected, "a second finalize differs");
     }
 
+    /// The first split point ends a serial prefix (mid-leaf, or at any chunk count); the
+    /// rest goes to `update_rayon` in several calls.
     #[cfg(feature = "rayon")]
     #[test]
     fn update_rayon_after_any_serial_prefix((len, seed, points) in input_with_splits()) {
         let data = splitmix64_bytes(seed, len);
         let mut hasher = TreeHasher::new();
-        let prefix = points.first().copied().unwrap_or(0);
+        let (prefix, calls) = points.split_first().map_or((0, &[][..]), |(p, rest)| (*p, rest));
         hasher.update(&data[..prefix]);
-        feed_in_pieces(&data[prefix..], &points[1.min(points.len())..].iter().map(|p| p - prefix).collect::<Vec<_>>(), |piece| {
+        let relative: Vec<usize> = calls.iter().map(|point| point - prefix).collect();
+        feed_in_pieces(&data[prefix..], &relative, |piece| {
             hasher.update_rayon(piece);
         });
+        let mut serial = TreeHasher::new();
+        serial.update(&data);
+        prop_assert_eq!(hasher.finalize(), serial.finalize());
         prop_assert_eq!(hasher.finalize(), reference(&data));
+        prop_assert_eq!(hasher.count(), len as u64);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use glacier_tree_hash::{calculate_tree_hash, tree_hash, TreeHash, TreeHasher};
+use glacier_tree_hash::{calculate_tree_hash, tree_hash, tree_hash_file, TreeHash, TreeHasher};
 use support::{feed_in_pieces, random_splits, sha256, vectors, ShortReader, SplitMix64, Vector};
 
 const DEFAULT_MAX: usize = 200 * support::MIB;
@@ -44,6 +44,44 @@ fn check_vector(vector: &Vector, seed: u64) {
     assert!(
         reader.interruptions > 0,
         "{name}: the reader never interrupted"
+    );
+
+    let mut serial = TreeHasher::new();
+    serial
+        .update_reader(ShortReader::new(&data, !seed))
+        .expect("an in-memory reader");
+    assert_eq!(serial.finalize(), expected, "{name}: update_reader");
+
+    #[cfg(feature = "rayon")]
+    {
+        let mut parallel = TreeHasher::new();
+        let prefix = data.len().min(rng.below(3 * support::MIB as u64) as usize);
+        parallel
+            .update(&data[..prefix])
+            .update_rayon(&data[prefix..]);
+        assert_eq!(
+            parallel.finalize(),
+            expected,
+            "{name}: update_rayon after {prefix}"
+        );
+
+        // Buffers of 1 MiB: many pipeline steps even for small vectors.
+        let mut pipelined = TreeHasher::new();
+        pipelined
+            .update_reader_rayon(ShortReader::new(&data, seed ^ 1), support::MIB)
+            .expect("an in-memory reader");
+        assert_eq!(
+            pipelined.finalize(),
+            expected,
+            "{name}: update_reader_rayon"
+        );
+    }
+
+    let file = support::TempFile::new(&format!("vector-{name}"), &data);
+    assert_eq!(
+        tree_hash_file(file.path()).expect("a readable file"),
+        expected,
+        "{name}: tree_hash_file"
     );
 }
 

@@ -1,0 +1,157 @@
+//! The parallel paths (feature `rayon`): the read-ahead pipeline at its edges, custom pools,
+//! and files.
+#![cfg(feature = "rayon")]
+
+mod support;
+
+use glacier_tree_hash::{calculate_tree_hash, tree_hash, tree_hash_file, TreeHash, TreeHasher};
+use std::io;
+use support::{reference_tree_hash, splitmix64_bytes, FailingReader, ShortReader, TempFile, MIB};
+
+fn reference(data: &[u8]) -> TreeHash {
+    TreeHash::from(reference_tree_hash(data))
+}
+
+fn pipelined(reader: impl io::Read, buffer_size: usize) -> io::Result<TreeHash> {
+    let mut hasher = TreeHasher::new();
+    hasher.update_reader_rayon(reader, buffer_size)?;
+    Ok(hasher.finalize())
+}
+
+#[test]
+fn pipeline_at_buffer_edges() {
+    let buffer = 2 * MIB;
+    for len in [
+        0,
+        1,
+        buffer - 1,
+        buffer,
+        buffer + 1,
+        2 * buffer,
+        3 * buffer + 5,
+    ] {
+        let data = splitmix64_bytes(len as u64, len);
+        assert_eq!(
+            pipelined(&data[..], buffer).unwrap(),
+            reference(&data),
+            "{len} bytes, whole reads"
+        );
+        assert_eq!(
+            pipelined(ShortReader::new(&data, 1), buffer).unwrap(),
+            reference(&data),
+            "{len} bytes, short reads"
+        );
+    }
+}
+
+#[test]
+fn pipeline_buffers_below_a_chunk_are_raised_to_one() {
+    let data = splitmix64_bytes(4, 3 * MIB + 1);
+    for buffer_size in [0, 1, 4096, MIB - 1] {
+        assert_eq!(pipelined(&data[..], buffer_size).unwrap(), reference(&data));
+    }
+}
+
+#[test]
+fn pipeline_returns_the_readers_error_at_every_stage() {
+    let data = splitmix64_bytes(5, 9 * MIB);
+    let buffer = MIB;
+    for good in [
+        0,
+        1,
+        buffer - 1,
+        buffer,
+        buffer + 1,
+        2 * buffer,
+        5 * buffer + 3,
+    ] {
+        let error = pipelined(FailingReader { data: &data, good }, buffer)
+            .expect_err("the reader failed, so there must be no hash");
+        assert_eq!(error.to_string(), "disk on fire", "after {good} bytes");
+        let error = calculate_tree_hash(FailingReader { data: &data, good })
+            .expect_err("the reader failed, so there must be no hash");
+        assert_eq!(error.to_string(), "disk on fire", "after {good} bytes");
+    }
+}
+
+#[test]
+fn inside_a_one_thread_pool_nothing_deadlocks() {
+    let data = splitmix64_bytes(6, 7 * MIB + 9);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let expected = reference(&data);
+    pool.install(|| {
+        assert_eq!(
+            pipelined(ShortReader::new(&data, 6), MIB).unwrap(),
+            expected
+        );
+        assert_eq!(tree_hash(&data), expected);
+        assert_eq!(calculate_tree_hash(&data[..]).unwrap(), expected);
+    });
+    // And from several pool threads at once, each running its own pipeline.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let results = pool.install(|| {
+        rayon::join(
+            || pipelined(&data[..], MIB).unwrap(),
+            || pipelined(ShortReader::new(&data, 7), MIB).unwrap(),
+        )
+    });
+    assert_eq!(results, (expected, expected));
+}
+
+#[test]
+fn files_of_every_edge_size() {
+    for len in [
+        0,
+        1,
+        MIB - 1,
+        MIB,
+        MIB + 1,
+        2 * MIB,
+        3 * MIB + 1,
+        8 * MIB + 1,
+    ] {
+        let data = splitmix64_bytes(len as u64 + 9, len);
+        let file = TempFile::new(&format!("edge-{len}"), &data);
+        assert_eq!(
+            tree_hash_file(file.path()).unwrap(),
+            reference(&data),
+            "{len} bytes"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let error = tree_hash_file("/nonexistent/glacier-tree-hash").unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_as_a_stream() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let data = splitmix64_bytes(10, 2 * MIB + 3);
+    // `/dev/stdin` of a child is a pipe: not a regular file, so the stream path is taken.
+    let mut child = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cat");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn({
+        let data = data.clone();
+        move || stdin.write_all(&data)
+    });
+    let stdout = child.stdout.take().unwrap();
+    assert_eq!(calculate_tree_hash(stdout).unwrap(), reference(&data));
+    writer.join().unwrap().unwrap();
+    child.wait().unwrap();
+}
