@@ -73,6 +73,12 @@ fn entry_points(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("update_rayon"), |b| {
             b.iter(|| TreeHasher::new().update_rayon(black_box(&data)).finalize())
         });
+        group.bench_function(BenchmarkId::from_parameter("update_reader_file"), |b| {
+            b.iter(|| {
+                let file = File::open(&path).unwrap();
+                TreeHasher::new().update_reader(file).unwrap().finalize()
+            })
+        });
         group.bench_function(
             BenchmarkId::from_parameter("calculate_tree_hash_file"),
             |b| b.iter(|| calculate_tree_hash(File::open(&path).unwrap()).unwrap()),

@@ -6,11 +6,11 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-/// The buffer `update_reader` reads through: 256 KiB, on the heap.
-const SERIAL_BUFFER_SIZE: usize = 256 << 10;
+/// The buffer `update_reader` reads through: 64 KiB, on the stack.
+const SERIAL_BUFFER_SIZE: usize = 64 << 10;
 
 /// The default size of each of the two read-ahead buffers of `calculate_tree_hash` with feature
-/// `rayon`: 8 MiB, so 16 MiB in all (two buffers stay in a typical L3 cache).
+/// `rayon`: 4 MiB, so 8 MiB in all (both stay in a typical L3 cache).
 #[cfg(feature = "rayon")]
 pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 
@@ -23,9 +23,9 @@ pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 /// function's own. An empty reader gives SHA-256 of nothing.
 ///
 /// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
-/// of [`READ_AHEAD_BUFFER_SIZE`] (16 MiB in all): one is filled while the other is hashed on all
-/// cores. Input that fits in the first buffer is hashed without other threads. Without `rayon`
-/// it is [`TreeHasher::update_reader`]: one 256 KiB buffer, one thread.
+/// of [`READ_AHEAD_BUFFER_SIZE`] (8 MiB in all): one is filled while the other is hashed on all
+/// cores. Input of 1 MiB or less is hashed without them, on the calling thread. Without
+/// `rayon` it is [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
 ///
 /// ```
 /// use glacier_tree_hash::{calculate_tree_hash, tree_hash};
@@ -82,7 +82,7 @@ impl TreeHasher {
     /// Adds everything `reader` yields until end of file, on the calling thread, with the
     /// guarantees of [`calculate_tree_hash`]: any read sizes, `Interrupted` retried, other errors
     /// returned (the hasher then holds an unspecified prefix of the input;
-    /// [`reset`](TreeHasher::reset) it before reuse). Memory: one 256 KiB buffer.
+    /// [`reset`](TreeHasher::reset) it before reuse). Memory: one 64 KiB buffer on the stack.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -93,23 +93,39 @@ impl TreeHasher {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn update_reader<R: Read>(&mut self, mut reader: R) -> io::Result<&mut TreeHasher> {
-        let mut buffer = vec![0u8; SERIAL_BUFFER_SIZE];
-        loop {
-            match read_retrying(&mut reader, &mut buffer)? {
-                0 => return Ok(self),
-                n => self.update(&buffer[..n]),
-            };
+        self.update_from(&mut reader, u64::MAX)?;
+        Ok(self)
+    }
+
+    /// Streams up to `limit` bytes of `reader` through a stack buffer; returns how many it took
+    /// (fewer than `limit` only at end of file).
+    fn update_from(&mut self, reader: &mut impl Read, limit: u64) -> io::Result<u64> {
+        let mut buffer = [0u8; SERIAL_BUFFER_SIZE];
+        let mut taken = 0;
+        while taken < limit {
+            let want = buffer
+                .len()
+                .min(usize::try_from(limit - taken).unwrap_or(usize::MAX));
+            match read_retrying(reader, &mut buffer[..want])? {
+                0 => break,
+                n => {
+                    self.update(&buffer[..n]);
+                    taken += n as u64;
+                }
+            }
         }
+        Ok(taken)
     }
 
     /// Adds everything `reader` yields like [`update_reader`](TreeHasher::update_reader), and
     /// hashes on all cores while it reads (feature `rayon`).
     ///
-    /// Two buffers of `buffer_size` bytes (at least 1 MiB; smaller values are raised to it):
-    /// the calling thread fills one, to the brim whatever the read sizes, while the other is
-    /// hashed with [`update_rayon`](TreeHasher::update_rayon) in the current rayon pool. So the
-    /// memory is `2 × buffer_size` whatever the input size, and the reader needs no `Send`. A
-    /// reader whose whole input fits in the first buffer is hashed without other threads.
+    /// The first 1 MiB goes through the serial path, so small inputs cost what they cost
+    /// serially. After it, two buffers of `buffer_size` bytes (at least 1 MiB; smaller values
+    /// are raised to it): the calling thread fills one, to the brim whatever the read sizes,
+    /// while the other is hashed with [`update_rayon`](TreeHasher::update_rayon) in the current
+    /// rayon pool. So the memory is at most `2 × buffer_size` plus a 64 KiB stack buffer,
+    /// whatever the input size, and the reader needs no `Send`.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -127,14 +143,22 @@ impl TreeHasher {
         mut reader: R,
         buffer_size: usize,
     ) -> io::Result<&mut TreeHasher> {
+        // The first chunk streams through the serial path: input of 1 MiB or less costs what it
+        // costs serially, with no buffer to allocate and no thread to wake.
+        if self.update_from(&mut reader, crate::CHUNK_SIZE as u64)? < crate::CHUNK_SIZE as u64 {
+            return Ok(self);
+        }
+        // Allocate the buffers only once there is more: one byte tells.
+        let mut first = [0u8; 1];
+        if read_retrying(&mut reader, &mut first)? == 0 {
+            return Ok(self);
+        }
         let buffer_size = buffer_size.max(crate::CHUNK_SIZE);
         let mut current = vec![0u8; buffer_size];
-        let mut current_len = fill(&mut reader, &mut current)?;
-        if current_len < buffer_size {
-            return Ok(self.update_rayon(&current[..current_len]));
-        }
+        current[0] = first[0];
+        let mut current_len = 1 + fill(&mut reader, &mut current[1..])?;
         let mut next = vec![0u8; buffer_size];
-        loop {
+        while current_len > 0 {
             // Hash `current` in the pool while this thread fills `next`. If this thread is
             // itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
             // pool of one thread cannot deadlock.
@@ -146,12 +170,10 @@ impl TreeHasher {
                 });
                 fill(&mut reader, &mut next)
             })?;
-            if next_len == 0 {
-                return Ok(self);
-            }
             core::mem::swap(&mut current, &mut next);
             current_len = next_len;
         }
+        Ok(self)
     }
 }
 
