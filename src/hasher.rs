@@ -5,7 +5,8 @@ use crate::tree::{parent, sha256, SubtreeStack};
 use crate::TreeHash;
 use core::convert::Infallible;
 use core::fmt;
-use sha2::{Digest, Sha256};
+// `Digest` is not imported: with feature `digest` its by-value `finalize` would shadow ours.
+use sha2::Sha256;
 
 /// The leaf size of every Glacier tree hash: 1 MiB (1,048,576 bytes).
 pub const CHUNK_SIZE: usize = 1 << 20;
@@ -69,7 +70,7 @@ impl TreeHasher {
     /// ```
     pub fn new() -> TreeHasher {
         TreeHasher {
-            leaf: Sha256::new(),
+            leaf: <Sha256 as sha2::Digest>::new(),
             leaf_len: 0,
             stack: SubtreeStack::new(),
         }
@@ -130,10 +131,12 @@ impl TreeHasher {
     /// fills it, and returns the rest.
     fn fill_leaf<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
         let (head, rest) = data.split_at(data.len().min(CHUNK_SIZE - self.leaf_len));
-        self.leaf.update(head);
+        sha2::Digest::update(&mut self.leaf, head);
         self.leaf_len += head.len();
         if self.leaf_len == CHUNK_SIZE {
-            let leaf = TreeHash::from(<[u8; 32]>::from(self.leaf.finalize_reset()));
+            let leaf = TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize_reset(
+                &mut self.leaf,
+            )));
             self.stack.push(leaf, 0);
             self.leaf_len = 0;
         }
@@ -182,7 +185,7 @@ impl TreeHasher {
     /// ```
     pub fn finalize(&self) -> TreeHash {
         let last_leaf = (self.leaf_len > 0)
-            .then(|| TreeHash::from(<[u8; 32]>::from(self.leaf.clone().finalize())));
+            .then(|| TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize(self.leaf.clone()))));
         self.stack
             .root_with(last_leaf)
             .unwrap_or_else(|| sha256(b""))

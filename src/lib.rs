@@ -34,7 +34,34 @@
 //! # Features
 //! - `std` (default): [`calculate_tree_hash`], [`TreeHasher::update_reader`] and `io::Write`.
 //!   Without it the crate is `#![no_std]` and needs no allocator.
-//! - `rayon` (default): [`TreeHasher::update_rayon`], hashing on all cores.
+//! - `rayon` (default): [`TreeHasher::update_rayon`], hashing on all cores; [`tree_hash`],
+//!   [`calculate_tree_hash`] and [`tree_hash_file`] use it too. The thread count is rayon's:
+//!   `RAYON_NUM_THREADS`, or the pool of a surrounding `ThreadPool::install`.
+//! - `digest`: `TreeHasher` implements the RustCrypto traits (`Update`, `FixedOutput`,
+//!   `FixedOutputReset`, `Reset`, `OutputSizeUser`, `HashMarker`, and so `Digest`) of the
+//!   `digest` version `sha2` uses, re-exported as [`digest`](mod@digest).
+//! - `serde`: `TreeHash` serializes as its 64 hex digits.
+//!
+//! # The tree hash is not a general-purpose hash
+//! It is what Glacier checks, nothing more: there is no length padding or domain separation
+//! between leaves and parents. Input of 1 MiB or less hashes to its plain SHA-256, and 2 MiB of
+//! input has the same tree hash as the 64 bytes of its two leaf hashes. Do not use it where a
+//! collision-resistant hash of arbitrary data is needed, even through the `digest` traits.
+//!
+//! ```
+//! use glacier_tree_hash::tree_hash;
+//!
+//! let data = vec![3u8; 2 << 20];
+//! let (left, right) = data.split_at(1 << 20);
+//! let leaves = [*tree_hash(left).as_bytes(), *tree_hash(right).as_bytes()].concat();
+//! assert_eq!(tree_hash(&leaves), tree_hash(&data));
+//! ```
+//!
+//! A caveat of the `digest` feature: where `digest::Digest` (or `sha2::Digest`) is in scope,
+//! `hasher.finalize()` resolves to `Digest::finalize`, which takes the hasher by value and
+//! returns bytes, so `hasher.update(data).finalize()` no longer compiles there. Write
+//! `TreeHasher::finalize(&hasher)` in such modules. Cargo unifies features, so another crate
+//! in the build can turn `digest` on.
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
@@ -45,6 +72,10 @@ mod hasher;
 #[cfg(feature = "std")]
 mod io;
 mod join;
+#[cfg(feature = "serde")]
+mod serde_support;
+#[cfg(feature = "digest")]
+mod traits;
 mod tree;
 
 pub use hash::{HexError, TreeHash};
@@ -54,6 +85,10 @@ pub use io::READ_AHEAD_BUFFER_SIZE;
 #[cfg(feature = "std")]
 pub use io::{calculate_tree_hash, tree_hash_file};
 pub use tree::combine;
+
+/// The `digest` crate that [`TreeHasher`]'s trait impls are for (feature `digest`).
+#[cfg(feature = "digest")]
+pub use sha2::digest;
 
 /// The examples in README.md, run as doctests.
 #[cfg(doctest)]
