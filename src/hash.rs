@@ -1,4 +1,4 @@
-//! [`TreeHash`]: the 32-byte result of every API, with hex in and out.
+//! [`TreeHash`] and [`Sha256Hash`]: 32-byte results, with hex in and out.
 
 use core::fmt;
 use core::str::FromStr;
@@ -48,17 +48,7 @@ impl TreeHash {
     /// # Ok::<(), HexError>(())
     /// ```
     pub fn from_hex(hex: impl AsRef<[u8]>) -> Result<TreeHash, HexError> {
-        let hex = hex.as_ref();
-        if hex.len() != 64 {
-            return Err(HexError::Length { found: hex.len() });
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            let high = hex_digit(hex, 2 * i)?;
-            let low = hex_digit(hex, 2 * i + 1)?;
-            *byte = high << 4 | low;
-        }
-        Ok(TreeHash(bytes))
+        decode_hex(hex.as_ref()).map(TreeHash)
     }
 
     /// The 64 lowercase hex digits, without allocating (the same text as `Display`).
@@ -69,14 +59,126 @@ impl TreeHash {
     /// assert_eq!(core::str::from_utf8(&hex).unwrap(), hash.to_string());
     /// ```
     pub fn to_hex(&self) -> [u8; 64] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = [0u8; 64];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.0) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
-        }
-        hex
+        encode_hex(&self.0)
     }
+}
+
+/// A plain (linear) SHA-256 of a whole body: what Glacier's `x-amz-content-sha256` header
+/// carries. A different thing from a [`TreeHash`], so a different type; the same hex rules.
+///
+/// ```
+/// use glacier_tree_hash::Sha256Hash;
+///
+/// let hash = Sha256Hash::of(b"");
+/// assert_eq!(hash.to_string(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+/// assert_eq!(hash.to_string().parse::<Sha256Hash>(), Ok(hash));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256Hash([u8; 32]);
+
+impl Sha256Hash {
+    /// SHA-256 of `data`, on the calling thread.
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::Sha256Hash::of(b"test");
+    /// assert!(hash.to_string().starts_with("9f86d081"));
+    /// ```
+    pub fn of(data: &[u8]) -> Sha256Hash {
+        Sha256Hash(*crate::tree::sha256(data).as_bytes())
+    }
+
+    /// The 32 bytes of the hash.
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::Sha256Hash::of(b"");
+    /// assert_eq!(hash.as_bytes()[0], 0xe3);
+    /// ```
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Parses 64 hex digits in either case, like [`TreeHash::from_hex`].
+    ///
+    /// ```
+    /// use glacier_tree_hash::Sha256Hash;
+    ///
+    /// assert!(Sha256Hash::from_hex("e3b0").is_err());
+    /// ```
+    pub fn from_hex(hex: impl AsRef<[u8]>) -> Result<Sha256Hash, HexError> {
+        decode_hex(hex.as_ref()).map(Sha256Hash)
+    }
+
+    /// The 64 lowercase hex digits, without allocating (the same text as `Display`).
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::Sha256Hash::of(b"bar");
+    /// assert_eq!(core::str::from_utf8(&hash.to_hex()).unwrap(), hash.to_string());
+    /// ```
+    pub fn to_hex(&self) -> [u8; 64] {
+        encode_hex(&self.0)
+    }
+}
+
+/// The traits both 32-byte hash types share: conversions, `FromStr`, and hex `Display`/`Debug`.
+macro_rules! hash_traits {
+    ($type:ident) => {
+        impl From<[u8; 32]> for $type {
+            fn from(bytes: [u8; 32]) -> $type {
+                $type(bytes)
+            }
+        }
+
+        impl From<$type> for [u8; 32] {
+            fn from(hash: $type) -> [u8; 32] {
+                hash.0
+            }
+        }
+
+        impl AsRef<[u8]> for $type {
+            fn as_ref(&self) -> &[u8] {
+                &self.0
+            }
+        }
+
+        impl FromStr for $type {
+            type Err = HexError;
+
+            fn from_str(hex: &str) -> Result<$type, HexError> {
+                $type::from_hex(hex)
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let hex = self.to_hex();
+                // `encode_hex` writes only ASCII digits and letters.
+                f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+            }
+        }
+
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($type), "({})"), self)
+            }
+        }
+    };
+}
+
+hash_traits!(TreeHash);
+hash_traits!(Sha256Hash);
+
+/// 32 bytes from exactly 64 hex digits of either case.
+fn decode_hex(hex: &[u8]) -> Result<[u8; 32], HexError> {
+    if hex.len() != 64 {
+        return Err(HexError::Length { found: hex.len() });
+    }
+    let mut bytes = [0u8; 32];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        let high = hex_digit(hex, 2 * i)?;
+        let low = hex_digit(hex, 2 * i + 1)?;
+        *byte = high << 4 | low;
+    }
+    Ok(bytes)
 }
 
 /// The value of the hex digit at `index`, or the error naming it.
@@ -90,47 +192,18 @@ fn hex_digit(hex: &[u8], index: usize) -> Result<u8, HexError> {
     }
 }
 
-impl From<[u8; 32]> for TreeHash {
-    fn from(bytes: [u8; 32]) -> TreeHash {
-        TreeHash(bytes)
+/// 64 lowercase hex digits.
+fn encode_hex(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
+    hex
 }
 
-impl From<TreeHash> for [u8; 32] {
-    fn from(hash: TreeHash) -> [u8; 32] {
-        hash.0
-    }
-}
-
-impl AsRef<[u8]> for TreeHash {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl FromStr for TreeHash {
-    type Err = HexError;
-
-    fn from_str(hex: &str) -> Result<TreeHash, HexError> {
-        TreeHash::from_hex(hex)
-    }
-}
-
-impl fmt::Display for TreeHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hex = self.to_hex();
-        // `to_hex` writes only ASCII digits and letters.
-        f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
-    }
-}
-
-impl fmt::Debug for TreeHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TreeHash({self})")
-    }
-}
-
-/// Why a string is not a tree hash in hex.
+/// Why a string is not a hash in hex (64 hex digits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HexError {
     /// The input is not 64 bytes long.
@@ -153,16 +226,16 @@ impl fmt::Display for HexError {
         match *self {
             HexError::Length { found } => write!(
                 f,
-                "a tree hash is 64 hex digits, but the input is {found} bytes long"
+                "a hash is 64 hex digits, but the input is {found} bytes long"
             ),
             HexError::InvalidByte { byte, index } if byte.is_ascii_graphic() => write!(
                 f,
-                "a tree hash is 64 hex digits, but byte {index} is {:?}",
+                "a hash is 64 hex digits, but byte {index} is {:?}",
                 char::from(byte)
             ),
             HexError::InvalidByte { byte, index } => write!(
                 f,
-                "a tree hash is 64 hex digits, but byte {index} is 0x{byte:02x}{}",
+                "a hash is 64 hex digits, but byte {index} is 0x{byte:02x}{}",
                 if byte.is_ascii() {
                     " (not printable)"
                 } else {

@@ -72,18 +72,23 @@ mod hasher;
 #[cfg(feature = "std")]
 mod io;
 mod join;
+mod parts;
 #[cfg(feature = "serde")]
 mod serde_support;
 #[cfg(feature = "digest")]
 mod traits;
 mod tree;
 
-pub use hash::{HexError, TreeHash};
+pub use hash::{HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
 #[cfg(feature = "rayon")]
 pub use io::READ_AHEAD_BUFFER_SIZE;
 #[cfg(feature = "std")]
 pub use io::{calculate_tree_hash, tree_hash_file};
+pub use parts::{
+    content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
+    ContentRange, PartSize, PartSizeError, Parts,
+};
 pub use tree::combine;
 
 /// The `digest` crate that [`TreeHasher`]'s trait impls are for (feature `digest`).

@@ -26,7 +26,7 @@ impl Visitor<'_> for HexVisitor {
     type Value = TreeHash;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a tree hash: 64 hex digits")
+        f.write_str("a hash: 64 hex digits")
     }
 
     fn visit_str<E: de::Error>(self, hex: &str) -> Result<TreeHash, E> {

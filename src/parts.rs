@@ -1,0 +1,472 @@
+//! Multipart uploads and range retrievals: [`PartSize`], the part layout, `Content-Range`
+//! values, and tree-hash alignment of byte ranges. Nothing here allocates.
+
+use core::fmt;
+use core::ops::Range;
+use core::str::FromStr;
+
+/// 1 MiB, the leaf size and the unit of part sizes and alignment.
+const MIB: u64 = 1 << 20;
+
+/// The size of every part of a multipart upload but the last: 1 MiB × 2^k, from 1 MiB to 4 GiB.
+///
+/// Glacier accepts only these sizes, and only with them does [`combine`](crate::combine) of the
+/// parts' tree hashes give the archive's tree hash.
+///
+/// ```
+/// use glacier_tree_hash::PartSize;
+///
+/// let size = PartSize::new(8 << 20)?;
+/// assert_eq!(size.to_string(), "8 MiB");
+/// assert_eq!("8MiB".parse::<PartSize>()?, size);
+/// assert!(PartSize::new(3 << 20).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartSize(u64);
+
+impl PartSize {
+    /// The smallest part size: 1 MiB.
+    pub const MIN: PartSize = PartSize(MIB);
+    /// The largest part size: 4 GiB.
+    pub const MAX: PartSize = PartSize(4 << 30);
+    /// The most parts one multipart upload may have: 10,000.
+    pub const MAX_PARTS: u64 = 10_000;
+
+    /// `bytes` as a part size, if it is 1 MiB × 2^k from 1 MiB to 4 GiB.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{PartSize, PartSizeError};
+    ///
+    /// assert_eq!(PartSize::new(1 << 20)?.bytes(), 1_048_576);
+    /// assert_eq!(PartSize::new(0), Err(PartSizeError::TooSmall { bytes: 0 }));
+    /// assert_eq!(PartSize::new(8 << 30), Err(PartSizeError::TooLarge { bytes: 8 << 30 }));
+    /// assert_eq!(PartSize::new(3 << 20), Err(PartSizeError::NotPowerOfTwoMib { bytes: 3 << 20 }));
+    /// # Ok::<(), PartSizeError>(())
+    /// ```
+    pub const fn new(bytes: u64) -> Result<PartSize, PartSizeError> {
+        if bytes < PartSize::MIN.0 {
+            Err(PartSizeError::TooSmall { bytes })
+        } else if bytes > PartSize::MAX.0 {
+            Err(PartSizeError::TooLarge { bytes })
+        } else if !bytes.is_power_of_two() {
+            Err(PartSizeError::NotPowerOfTwoMib { bytes })
+        } else {
+            Ok(PartSize(bytes))
+        }
+    }
+
+    /// The smallest part size that splits `archive_size` bytes into at most 10,000 parts; an
+    /// error past 10,000 × 4 GiB.
+    ///
+    /// ```
+    /// use glacier_tree_hash::PartSize;
+    ///
+    /// assert_eq!(PartSize::for_archive(0)?, PartSize::MIN);
+    /// assert_eq!(PartSize::for_archive(10_000 << 20)?, PartSize::MIN);
+    /// assert_eq!(PartSize::for_archive((10_000 << 20) + 1)?.to_string(), "2 MiB");
+    /// assert!(PartSize::for_archive(10_000 * (4 << 30) + 1).is_err());
+    /// # Ok::<(), glacier_tree_hash::PartSizeError>(())
+    /// ```
+    pub const fn for_archive(archive_size: u64) -> Result<PartSize, PartSizeError> {
+        let mut size = PartSize::MIN;
+        while size.part_count(archive_size) > PartSize::MAX_PARTS {
+            if size.0 == PartSize::MAX.0 {
+                return Err(PartSizeError::ArchiveTooLarge { archive_size });
+            }
+            size = PartSize(size.0 * 2);
+        }
+        Ok(size)
+    }
+
+    /// The size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(glacier_tree_hash::PartSize::MAX.bytes(), 4 << 30);
+    /// ```
+    pub const fn bytes(self) -> u64 {
+        self.0
+    }
+
+    /// How many parts an archive of `archive_size` bytes has: 0 for an empty one.
+    ///
+    /// ```
+    /// let size = glacier_tree_hash::PartSize::MIN;
+    /// assert_eq!(size.part_count(0), 0);
+    /// assert_eq!(size.part_count(1), 1);
+    /// assert_eq!(size.part_count((2 << 20) + 1), 3);
+    /// ```
+    pub const fn part_count(self, archive_size: u64) -> u64 {
+        archive_size.div_ceil(self.0)
+    }
+
+    /// The parts of an archive of `archive_size` bytes, in order, as half-open byte ranges:
+    /// all of this size but the last, which may be shorter.
+    ///
+    /// ```
+    /// use glacier_tree_hash::PartSize;
+    ///
+    /// const MIB: u64 = 1 << 20;
+    /// let parts: Vec<_> = PartSize::new(2 * MIB)?.parts(5 * MIB).collect();
+    /// assert_eq!(parts, [0..2 * MIB, 2 * MIB..4 * MIB, 4 * MIB..5 * MIB]);
+    /// # Ok::<(), glacier_tree_hash::PartSizeError>(())
+    /// ```
+    pub const fn parts(self, archive_size: u64) -> Parts {
+        Parts {
+            next: 0,
+            archive_size,
+            part_size: self,
+        }
+    }
+}
+
+impl fmt::Display for PartSize {
+    /// `1 MiB` to `512 MiB`, then `1 GiB`, `2 GiB`, `4 GiB`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 >= 1 << 30 {
+            write!(f, "{} GiB", self.0 >> 30)
+        } else {
+            write!(f, "{} MiB", self.0 >> 20)
+        }
+    }
+}
+
+impl FromStr for PartSize {
+    type Err = PartSizeError;
+
+    /// A number of bytes, or a number and a binary unit: `8388608`, `8MiB`, `8 MiB`, `8M`,
+    /// `8mb`, `4GiB`, `4G`. Units are case-insensitive and always binary (Glacier's documents
+    /// write "MB" for MiB); `K`/`KiB` and `B` are accepted too.
+    ///
+    /// ```
+    /// use glacier_tree_hash::PartSize;
+    ///
+    /// for text in ["8388608", "8MiB", "8 MiB", "8M", "8mb", "8192KiB"] {
+    ///     assert_eq!(text.parse::<PartSize>()?.bytes(), 8 << 20);
+    /// }
+    /// assert!("8 XB".parse::<PartSize>().is_err());
+    /// assert!("3MiB".parse::<PartSize>().is_err());
+    /// # Ok::<(), glacier_tree_hash::PartSizeError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<PartSize, PartSizeError> {
+        let text = text.trim();
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, unit) = text.split_at(digits);
+        if number.is_empty() {
+            return Err(PartSizeError::Unreadable);
+        }
+        let shift = unit_shift(unit.trim_start())?;
+        let bytes = number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(1 << shift))
+            // Past u64, so past 4 GiB.
+            .ok_or(PartSizeError::TooLarge { bytes: u64::MAX })?;
+        PartSize::new(bytes)
+    }
+}
+
+/// log2 of the unit `PartSize::from_str` reads, in any case: bytes, KiB, MiB, GiB.
+fn unit_shift(unit: &str) -> Result<u32, PartSizeError> {
+    let is = |names: &[&str]| names.iter().any(|name| unit.eq_ignore_ascii_case(name));
+    if is(&["", "b"]) {
+        Ok(0)
+    } else if is(&["k", "kb", "ki", "kib"]) {
+        Ok(10)
+    } else if is(&["m", "mb", "mi", "mib"]) {
+        Ok(20)
+    } else if is(&["g", "gb", "gi", "gib"]) {
+        Ok(30)
+    } else {
+        Err(PartSizeError::Unreadable)
+    }
+}
+
+/// Why a size is not a Glacier part size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartSizeError {
+    /// Below 1 MiB.
+    TooSmall {
+        /// The size asked for.
+        bytes: u64,
+    },
+    /// Above 4 GiB (`u64::MAX` stands for a number too large to read).
+    TooLarge {
+        /// The size asked for.
+        bytes: u64,
+    },
+    /// Between the bounds but not 1 MiB × 2^k.
+    NotPowerOfTwoMib {
+        /// The size asked for.
+        bytes: u64,
+    },
+    /// No part size splits the archive into 10,000 parts or fewer.
+    ArchiveTooLarge {
+        /// The archive size asked for.
+        archive_size: u64,
+    },
+    /// Text that is not a number with an optional unit (B, KiB, MiB, GiB).
+    Unreadable,
+}
+
+const VALID_SIZES: &str = "1, 2, 4, 8, 16, 32, 64, 128, 256 or 512 MiB, or 1, 2 or 4 GiB";
+
+impl fmt::Display for PartSizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            PartSizeError::TooSmall { bytes } => write!(
+                f,
+                "a part size of {bytes} bytes is below 1 MiB; valid sizes are {VALID_SIZES}"
+            ),
+            PartSizeError::TooLarge { bytes: u64::MAX } => {
+                write!(f, "that part size is above 4 GiB; valid sizes are {VALID_SIZES}")
+            }
+            PartSizeError::TooLarge { bytes } => write!(
+                f,
+                "a part size of {bytes} bytes is above 4 GiB; valid sizes are {VALID_SIZES}"
+            ),
+            PartSizeError::NotPowerOfTwoMib { bytes } => write!(
+                f,
+                "a part size of {bytes} bytes is not 1 MiB times a power of two; valid sizes are {VALID_SIZES}"
+            ),
+            PartSizeError::ArchiveTooLarge { archive_size } => write!(
+                f,
+                "an archive of {archive_size} bytes needs more than 10,000 parts even of 4 GiB"
+            ),
+            PartSizeError::Unreadable => write!(
+                f,
+                "a part size is a number with an optional unit (B, KiB, MiB, GiB), such as 8MiB; valid sizes are {VALID_SIZES}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for PartSizeError {}
+
+/// The parts of an archive, as half-open byte ranges: see [`PartSize::parts`].
+#[derive(Clone, Debug)]
+pub struct Parts {
+    next: u64,
+    archive_size: u64,
+    part_size: PartSize,
+}
+
+impl Iterator for Parts {
+    type Item = Range<u64>;
+
+    fn next(&mut self) -> Option<Range<u64>> {
+        if self.next >= self.archive_size {
+            return None;
+        }
+        let start = self.next;
+        let end = start
+            .saturating_add(self.part_size.0)
+            .min(self.archive_size);
+        self.next = end;
+        Some(start..end)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self
+            .archive_size
+            .saturating_sub(self.next)
+            .div_ceil(self.part_size.0);
+        let left = usize::try_from(left).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
+}
+
+/// The `Content-Range` header value of an UploadMultipartPart request for the half-open byte
+/// `range`: `bytes FIRST-LAST/*`, LAST inclusive. `None` for an empty range.
+///
+/// ```
+/// use glacier_tree_hash::content_range;
+///
+/// assert_eq!(content_range(0..8388608).unwrap().to_string(), "bytes 0-8388607/*");
+/// assert!(content_range(5..5).is_none());
+/// ```
+pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
+    (range.start < range.end).then_some(ContentRange {
+        first: range.start,
+        last: range.end - 1,
+    })
+}
+
+/// A `Content-Range` header value; `Display` writes it. See [`content_range`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContentRange {
+    first: u64,
+    last: u64,
+}
+
+impl fmt::Display for ContentRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bytes {}-{}/*", self.first, self.last)
+    }
+}
+
+/// Whether Glacier returns a tree hash for a retrieval of `range` from an archive of
+/// `archive_size` bytes: whether the range's tree is a node of the archive's tree, i.e. `start`
+/// is a multiple of 2^j MiB and `end == min(start + 2^j MiB, archive_size)` for some j ≥ 0.
+///
+/// ```
+/// use glacier_tree_hash::is_tree_hash_aligned;
+///
+/// const MIB: u64 = 1 << 20;
+/// let size = 5 * MIB + 100;
+/// assert!(is_tree_hash_aligned(0..size, size));
+/// assert!(is_tree_hash_aligned(0..4 * MIB, size));
+/// assert!(is_tree_hash_aligned(4 * MIB..size, size));
+/// assert!(!is_tree_hash_aligned(MIB..3 * MIB, size)); // 2 MiB, but not at a multiple of 2 MiB
+/// assert!(!is_tree_hash_aligned(0..3 * MIB, size)); // not a power of two
+/// ```
+pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
+    tree_hash_aligned_cover(range.clone(), archive_size) == Some(range)
+}
+
+/// Whether `range` starts on a MiB boundary and ends on one or at the end of the archive, as
+/// Glacier requires of the ranges of a range retrieval.
+///
+/// ```
+/// use glacier_tree_hash::is_megabyte_aligned;
+///
+/// const MIB: u64 = 1 << 20;
+/// assert!(is_megabyte_aligned(MIB..3 * MIB, 5 * MIB));
+/// assert!(is_megabyte_aligned(MIB..5 * MIB - 1, 5 * MIB - 1));
+/// assert!(!is_megabyte_aligned(1..MIB, 5 * MIB));
+/// ```
+pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
+    range.start < range.end
+        && range.end <= archive_size
+        && range.start % MIB == 0
+        && (range.end % MIB == 0 || range.end == archive_size)
+}
+
+/// The smallest tree-hash-aligned range (see [`is_tree_hash_aligned`]) that contains `wanted`,
+/// so a retrieval can ask for bytes that come with a checksum. `None` if `wanted` is empty or
+/// reaches past `archive_size`.
+///
+/// ```
+/// use glacier_tree_hash::tree_hash_aligned_cover;
+///
+/// const MIB: u64 = 1 << 20;
+/// let size = 10 * MIB + 100;
+/// assert_eq!(tree_hash_aligned_cover(5..10, size), Some(0..MIB));
+/// assert_eq!(tree_hash_aligned_cover(MIB + 5..2 * MIB + 5, size), Some(0..4 * MIB));
+/// assert_eq!(tree_hash_aligned_cover(9 * MIB..10 * MIB, size), Some(9 * MIB..10 * MIB));
+/// assert_eq!(tree_hash_aligned_cover(9 * MIB + 5..size, size), Some(8 * MIB..size));
+/// assert_eq!(tree_hash_aligned_cover(0..size + 1, size), None);
+/// ```
+pub fn tree_hash_aligned_cover(wanted: Range<u64>, archive_size: u64) -> Option<Range<u64>> {
+    if wanted.start >= wanted.end || wanted.end > archive_size {
+        return None;
+    }
+    // Nodes of the tree are the blocks of 2^j MiB at multiples of 2^j MiB, cut at the end of
+    // the archive; they nest, so the first block size that holds `wanted` gives the smallest.
+    // u128 keeps 2^j MiB and the block ends exact near u64::MAX.
+    let (start, end, size) = (
+        u128::from(wanted.start),
+        u128::from(wanted.end),
+        u128::from(archive_size),
+    );
+    let mut block = u128::from(MIB);
+    loop {
+        let block_start = start - start % block;
+        if end <= block_start + block {
+            let block_end = (block_start + block).min(size);
+            // Both fit in u64: block_start <= start and block_end <= archive_size.
+            return Some(u64::try_from(block_start).ok()?..u64::try_from(block_end).ok()?);
+        }
+        block *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_valid_size_and_its_neighbours() {
+        for k in 0..=12 {
+            let bytes = MIB << k;
+            let size = PartSize::new(bytes).unwrap();
+            assert_eq!(size.to_string().parse::<PartSize>(), Ok(size));
+            assert_eq!(bytes.to_string().parse::<PartSize>(), Ok(size));
+            assert!(PartSize::new(bytes - 1).is_err());
+            assert!(PartSize::new(bytes + 1).is_err());
+        }
+        assert_eq!(PartSize::MAX.to_string(), "4 GiB");
+        assert_eq!(PartSize::new(512 << 20).unwrap().to_string(), "512 MiB");
+    }
+
+    #[test]
+    fn parsing_refuses_with_reasons() {
+        for text in ["", "MiB", "-8MiB", "8 XB", "8MiBs", "0x800000", "8.5MiB"] {
+            assert_eq!(
+                text.parse::<PartSize>(),
+                Err(PartSizeError::Unreadable),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            "99999999999999999999999".parse::<PartSize>(),
+            Err(PartSizeError::TooLarge { bytes: u64::MAX })
+        );
+        assert_eq!(
+            "18446744073709551615G".parse::<PartSize>(),
+            Err(PartSizeError::TooLarge { bytes: u64::MAX })
+        );
+        let message = "3MiB".parse::<PartSize>().unwrap_err().to_string();
+        assert!(
+            message.contains("power of two") && message.contains("4 GiB"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn for_archive_near_the_limits() {
+        let max = PartSize::MAX.bytes();
+        assert_eq!(PartSize::for_archive(10_000 * max), Ok(PartSize::MAX));
+        assert_eq!(
+            PartSize::for_archive(10_000 * max + 1),
+            Err(PartSizeError::ArchiveTooLarge {
+                archive_size: 10_000 * max + 1
+            })
+        );
+        assert!(PartSize::for_archive(u64::MAX).is_err());
+        assert_eq!(
+            PartSize::for_archive(10_000 * (MIB << 3)),
+            Ok(PartSize(MIB << 3))
+        );
+        assert_eq!(
+            PartSize::for_archive(10_000 * (MIB << 3) + 1),
+            Ok(PartSize(MIB << 4))
+        );
+    }
+
+    #[test]
+    fn parts_cover_the_archive_near_u64_max() {
+        let size = PartSize::MAX;
+        let archive = u64::MAX;
+        let mut parts = size.parts(archive);
+        assert_eq!(parts.size_hint().0 as u64, size.part_count(archive));
+        let last = parts.by_ref().last().unwrap();
+        assert_eq!(last.end, u64::MAX);
+        assert_eq!(last.start % size.bytes(), 0);
+        assert_eq!(PartSize::MIN.parts(0).count(), 0);
+    }
+
+    #[test]
+    fn alignment_near_u64_max() {
+        let size = u64::MAX;
+        assert_eq!(
+            tree_hash_aligned_cover(size - 1..size, size).unwrap().end,
+            size
+        );
+        assert_eq!(tree_hash_aligned_cover(0..size, size), Some(0..size));
+        assert!(is_tree_hash_aligned(0..size, size));
+        assert!(!is_tree_hash_aligned(0..0, size));
+        assert!(!is_tree_hash_aligned(0..1, 0));
+        assert!(!is_megabyte_aligned(0..1, 0));
+    }
+}
