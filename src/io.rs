@@ -93,28 +93,10 @@ impl TreeHasher {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn update_reader<R: Read>(&mut self, mut reader: R) -> io::Result<&mut TreeHasher> {
-        self.update_from(&mut reader, u64::MAX)?;
+        stream(&mut reader, u64::MAX, &mut |block| {
+            self.update(block);
+        })?;
         Ok(self)
-    }
-
-    /// Streams up to `limit` bytes of `reader` through a stack buffer; returns how many it took
-    /// (fewer than `limit` only at end of file).
-    fn update_from(&mut self, reader: &mut impl Read, limit: u64) -> io::Result<u64> {
-        let mut buffer = [0u8; SERIAL_BUFFER_SIZE];
-        let mut taken = 0;
-        while taken < limit {
-            let want = buffer
-                .len()
-                .min(usize::try_from(limit - taken).unwrap_or(usize::MAX));
-            match read_retrying(reader, &mut buffer[..want])? {
-                0 => break,
-                n => {
-                    self.update(&buffer[..n]);
-                    taken += n as u64;
-                }
-            }
-        }
-        Ok(taken)
     }
 
     /// Adds everything `reader` yields like [`update_reader`](TreeHasher::update_reader), and
@@ -140,41 +122,78 @@ impl TreeHasher {
     #[cfg(feature = "rayon")]
     pub fn update_reader_rayon<R: Read>(
         &mut self,
-        mut reader: R,
+        reader: R,
         buffer_size: usize,
     ) -> io::Result<&mut TreeHasher> {
-        // The first chunk streams through the serial path: input of 1 MiB or less costs what it
-        // costs serially, with no buffer to allocate and no thread to wake.
-        if self.update_from(&mut reader, crate::CHUNK_SIZE as u64)? < crate::CHUNK_SIZE as u64 {
-            return Ok(self);
-        }
-        // Allocate the buffers only once there is more: one byte tells.
-        let mut first = [0u8; 1];
-        if read_retrying(&mut reader, &mut first)? == 0 {
-            return Ok(self);
-        }
-        let buffer_size = buffer_size.max(crate::CHUNK_SIZE);
-        let mut current = vec![0u8; buffer_size];
-        current[0] = first[0];
-        let mut current_len = 1 + fill(&mut reader, &mut current[1..])?;
-        let mut next = vec![0u8; buffer_size];
-        while current_len > 0 {
-            // Hash `current` in the pool while this thread fills `next`. If this thread is
-            // itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
-            // pool of one thread cannot deadlock.
-            let hasher = &mut *self;
-            let hashed = &current[..current_len];
-            let next_len = rayon::in_place_scope(|scope| {
-                scope.spawn(move |_| {
-                    hasher.update_rayon(hashed);
-                });
-                fill(&mut reader, &mut next)
-            })?;
-            core::mem::swap(&mut current, &mut next);
-            current_len = next_len;
-        }
+        read_ahead(reader, buffer_size, &mut |block| {
+            self.update_rayon(block);
+        })?;
         Ok(self)
     }
+}
+
+/// Passes up to `limit` bytes of `reader`, in order, to `consume` through a 64 KiB stack buffer;
+/// returns how many (fewer than `limit` only at end of file).
+pub(crate) fn stream(
+    reader: &mut impl Read,
+    limit: u64,
+    consume: &mut dyn FnMut(&[u8]),
+) -> io::Result<u64> {
+    let mut buffer = [0u8; SERIAL_BUFFER_SIZE];
+    let mut taken = 0;
+    while taken < limit {
+        let want = buffer
+            .len()
+            .min(usize::try_from(limit - taken).unwrap_or(usize::MAX));
+        match read_retrying(reader, &mut buffer[..want])? {
+            0 => break,
+            n => {
+                consume(&buffer[..n]);
+                taken += n as u64;
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Passes everything `reader` yields, in order, to `consume`, reading one block ahead: the
+/// calling thread fills one of two `buffer_size` buffers while `consume` runs on the other in
+/// the current rayon pool. The first 1 MiB goes through [`stream`], with no buffer and no other
+/// thread. Blocks are full (`buffer_size`, at least 1 MiB) but for the first MiB and the last.
+#[cfg(feature = "rayon")]
+pub(crate) fn read_ahead<R: Read>(
+    mut reader: R,
+    buffer_size: usize,
+    consume: &mut (dyn FnMut(&[u8]) + Send),
+) -> io::Result<()> {
+    let chunk = crate::CHUNK_SIZE as u64;
+    if stream(&mut reader, chunk, consume)? < chunk {
+        return Ok(());
+    }
+    // Allocate the buffers only once there is more: one byte tells.
+    let mut first = [0u8; 1];
+    if read_retrying(&mut reader, &mut first)? == 0 {
+        return Ok(());
+    }
+    let buffer_size = buffer_size.max(crate::CHUNK_SIZE);
+    let mut current = vec![0u8; buffer_size];
+    current[0] = first[0];
+    let mut current_len = 1 + fill(&mut reader, &mut current[1..])?;
+    let mut next = vec![0u8; buffer_size];
+    while current_len > 0 {
+        // Consume `current` in the pool while this thread fills `next`. If this thread is itself
+        // one of the pool's, waiting at the end of the scope runs pool jobs, so a pool of one
+        // thread cannot deadlock.
+        let consume = &mut *consume;
+        let block = &current[..current_len];
+        let next_len = rayon::in_place_scope(|scope| {
+            scope.spawn(move |_| consume(block));
+            fill(&mut reader, &mut next)
+        })?;
+        core::mem::swap(&mut current, &mut next);
+        current_len = next_len;
+    }
+    Ok(())
 }
 
 /// One `read`, retried while it is `Interrupted`.

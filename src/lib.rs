@@ -67,11 +67,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod checksums;
 mod hash;
 mod hasher;
 #[cfg(feature = "std")]
 mod io;
 mod join;
+#[cfg(feature = "std")]
+mod multipart;
 mod parts;
 #[cfg(feature = "serde")]
 mod serde_support;
@@ -79,12 +82,18 @@ mod serde_support;
 mod traits;
 mod tree;
 
+pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
 #[cfg(feature = "rayon")]
 pub use io::READ_AHEAD_BUFFER_SIZE;
 #[cfg(feature = "std")]
 pub use io::{calculate_tree_hash, tree_hash_file};
+#[cfg(feature = "std")]
+pub use multipart::{
+    AddPartError, ArchiveAssembler, AssembleError, AssemblyProblem, MultipartHasher,
+    MultipartSummary, PartChecksums, PartDifference, TooManyParts,
+};
 pub use parts::{
     content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
     ContentRange, PartSize, PartSizeError, Parts,

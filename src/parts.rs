@@ -295,8 +295,8 @@ pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
 /// A `Content-Range` header value; `Display` writes it. See [`content_range`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentRange {
-    first: u64,
-    last: u64,
+    pub(crate) first: u64,
+    pub(crate) last: u64,
 }
 
 impl fmt::Display for ContentRange {
