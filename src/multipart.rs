@@ -333,7 +333,7 @@ impl ArchiveAssembler {
         if range.start >= range.end {
             return Err(AddPartError::Empty { range });
         }
-        if range.start % part_size != 0 {
+        if !range.start.is_multiple_of(part_size) {
             return Err(AddPartError::NotOnPartBoundary {
                 range,
                 part_size: self.part_size,

@@ -338,8 +338,8 @@ pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
 pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
     range.start < range.end
         && range.end <= archive_size
-        && range.start % MIB == 0
-        && (range.end % MIB == 0 || range.end == archive_size)
+        && range.start.is_multiple_of(MIB)
+        && (range.end.is_multiple_of(MIB) || range.end == archive_size)
 }
 
 /// The smallest tree-hash-aligned range (see [`is_tree_hash_aligned`]) that contains `wanted`,
