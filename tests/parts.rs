@@ -226,7 +226,7 @@ fn aligned_by_definition(range: &Range<u64>, size: u64) -> bool {
     range.start < range.end
         && (0..=63 - 20).any(|j| {
             let block = MIB64 << j;
-            range.start % block == 0 && range.end == (range.start + block).min(size)
+            range.start.is_multiple_of(block) && range.end == (range.start + block).min(size)
         })
 }
 
