@@ -3,7 +3,7 @@
 
 mod support;
 
-use glacier_tree_hash::tree_hash;
+use glacier_tree_hash::{tree_hash, MultipartHasher, PartSize, Sha256Hash};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use support::{splitmix64_bytes, vectors, TempFile, MIB};
@@ -154,5 +154,107 @@ fn help_describes_the_tool() {
         "[FILE]...",
     ] {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn sha256_is_printed_beside_the_tree_hash() {
+    for vector in vectors(8 * MIB) {
+        let file = TempFile::new(&format!("cli-sha-{}", vector.name), &vector.bytes());
+        let out = run(&["--sha256", path_str(&file)], b"");
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}  {}  {}\n",
+                vector.tree_hash,
+                vector.linear_sha256,
+                path_str(&file)
+            )
+        );
+    }
+}
+
+#[test]
+fn part_size_text_lists_every_part_and_the_archive() {
+    let data = splitmix64_bytes(5, 5 * MIB + 3);
+    let file = TempFile::new("cli-parts", &data);
+    let out = run(&["--part-size", "2MiB", path_str(&file)], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut expected = String::new();
+    for (index, piece) in data.chunks(2 * MIB).enumerate() {
+        let first = index * 2 * MIB;
+        expected += &format!(
+            "part\t{index}\tbytes {first}-{}/*\t{}\t{}\n",
+            first + piece.len() - 1,
+            tree_hash(piece),
+            Sha256Hash::of(piece)
+        );
+    }
+    expected += &format!(
+        "archive\t{}\t{}\t{}\t{}\n",
+        data.len(),
+        tree_hash(&data),
+        Sha256Hash::of(&data),
+        path_str(&file)
+    );
+    assert_eq!(text(&out.stdout), expected);
+}
+
+#[test]
+fn part_size_json_matches_the_library() {
+    let data = splitmix64_bytes(6, 9 * MIB + 1);
+    let file = TempFile::new("cli-parts-json", &data);
+    let out = run(
+        &["--json", "--part-size", "4M", path_str(&file), "-"],
+        &data[..10],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let documents: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON document per line"))
+        .collect();
+    assert_eq!(documents.len(), 2);
+    let summary = MultipartHasher::new(PartSize::new(4 << 20).unwrap())
+        .update(&data)
+        .finish()
+        .unwrap();
+    let document = &documents[0];
+    assert_eq!(document["file"], path_str(&file));
+    assert_eq!(document["archive_size"], data.len() as u64);
+    assert_eq!(document["tree_hash"], summary.tree_hash.to_string());
+    assert_eq!(document["sha256"], Sha256Hash::of(&data).to_string());
+    assert_eq!(document["part_size"], 4 << 20);
+    let parts = document["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), summary.parts.len());
+    for (json, part) in parts.iter().zip(&summary.parts) {
+        assert_eq!(json["range"]["start"], part.range.start);
+        assert_eq!(json["range"]["end"], part.range.end);
+        assert_eq!(json["content_range"], part.content_range().to_string());
+        assert_eq!(json["tree_hash"], part.checksums.tree_hash.to_string());
+        assert_eq!(json["sha256"], part.checksums.sha256.to_string());
+    }
+    assert_eq!(documents[1]["file"], "-");
+    assert_eq!(documents[1]["archive_size"], 10);
+}
+
+#[test]
+fn json_without_parts_has_size_and_both_hashes() {
+    let data = splitmix64_bytes(7, MIB + 9);
+    let out = run(&["--json"], &data);
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document["archive_size"], data.len() as u64);
+    assert_eq!(document["tree_hash"], tree_hash(&data).to_string());
+    assert_eq!(document["sha256"], Sha256Hash::of(&data).to_string());
+    assert!(document.get("parts").is_none());
+}
+
+#[test]
+fn a_bad_part_size_is_refused_with_the_valid_sizes() {
+    for bad in ["3MiB", "8XB", "0", "8GiB"] {
+        let out = run(&["--part-size", bad, "-"], b"");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("1, 2, 4, 8"), "{bad}: {stderr}");
     }
 }
