@@ -96,7 +96,7 @@ pub use multipart::{
 };
 pub use parts::{
     content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
-    ContentRange, PartSize, PartSizeError, Parts,
+    ContentRange, ContentRangeError, PartSize, PartSizeError, Parts,
 };
 pub use tree::combine;
 

@@ -299,11 +299,74 @@ pub struct ContentRange {
     pub(crate) last: u64,
 }
 
+impl ContentRange {
+    /// The half-open byte range.
+    ///
+    /// ```
+    /// let header: glacier_tree_hash::ContentRange = "bytes 0-1048575/*".parse()?;
+    /// assert_eq!(header.range(), 0..1 << 20);
+    /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
+    /// ```
+    pub const fn range(&self) -> Range<u64> {
+        // `last < u64::MAX` is checked where a ContentRange is made from text.
+        self.first..self.last.saturating_add(1)
+    }
+}
+
 impl fmt::Display for ContentRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "bytes {}-{}/*", self.first, self.last)
     }
 }
+
+impl FromStr for ContentRange {
+    type Err = ContentRangeError;
+
+    /// `bytes FIRST-LAST/*` as UploadMultipartPart sends it, or `FIRST-LAST` as ListParts
+    /// reports a part's `RangeInBytes`; LAST inclusive, at least FIRST, below `u64::MAX`.
+    ///
+    /// ```
+    /// use glacier_tree_hash::ContentRange;
+    ///
+    /// let listed: ContentRange = "8388608-16777215".parse()?;
+    /// assert_eq!(listed.range(), (8 << 20)..(16 << 20));
+    /// assert_eq!(listed.to_string(), "bytes 8388608-16777215/*");
+    /// assert!("bytes 5-4/*".parse::<ContentRange>().is_err());
+    /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<ContentRange, ContentRangeError> {
+        let pair = match text.strip_prefix("bytes ") {
+            Some(rest) => rest.strip_suffix("/*").ok_or(ContentRangeError)?,
+            None => text,
+        };
+        let (first, last) = pair.split_once('-').ok_or(ContentRangeError)?;
+        let number = |digits: &str| {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ContentRangeError);
+            }
+            digits.parse::<u64>().map_err(|_| ContentRangeError)
+        };
+        let (first, last) = (number(first)?, number(last)?);
+        if first > last || last == u64::MAX {
+            return Err(ContentRangeError);
+        }
+        Ok(ContentRange { first, last })
+    }
+}
+
+/// Text that is not `bytes FIRST-LAST/*` or `FIRST-LAST` with `FIRST <= LAST < u64::MAX`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContentRangeError;
+
+impl fmt::Display for ContentRangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "a byte range is `bytes FIRST-LAST/*` or `FIRST-LAST`, decimal, FIRST <= LAST < 2^64 - 1",
+        )
+    }
+}
+
+impl core::error::Error for ContentRangeError {}
 
 /// Whether Glacier returns a tree hash for a retrieval of `range` from an archive of
 /// `archive_size` bytes: whether the range's tree is a node of the archive's tree, i.e. `start`
