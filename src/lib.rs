@@ -76,8 +76,12 @@ mod join;
 #[cfg(feature = "std")]
 mod multipart;
 mod parts;
+#[cfg(feature = "std")]
+mod passthrough;
 #[cfg(feature = "serde")]
 mod serde_support;
+#[cfg(feature = "tokio")]
+mod tokio_support;
 #[cfg(feature = "digest")]
 mod traits;
 mod tree;
@@ -98,6 +102,10 @@ pub use parts::{
     content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
     ContentRange, ContentRangeError, PartSize, PartSizeError, Parts,
 };
+#[cfg(feature = "std")]
+pub use passthrough::{HashingReader, HashingWriter};
+#[cfg(feature = "tokio")]
+pub use tokio_support::{calculate_tree_hash_async, checksums_async, multipart_async};
 pub use tree::combine;
 
 /// The `digest` crate that [`TreeHasher`]'s trait impls are for (feature `digest`).

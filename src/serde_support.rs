@@ -1,49 +1,70 @@
-//! `serde` support (feature `serde`): a [`TreeHash`] is its 64 hex digits, lowercase when
-//! written, either case when read.
+//! `serde` support (feature `serde`): a [`TreeHash`] or [`Sha256Hash`] is its 64 hex digits,
+//! lowercase when written, either case when read; a [`PartSize`] is its number of bytes.
 
-use crate::TreeHash;
+use crate::{PartSize, Sha256Hash, TreeHash};
 use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-impl Serialize for TreeHash {
+/// `Serialize` and `Deserialize` as a hex string, for both 32-byte hash types.
+macro_rules! hex_serde {
+    ($type:ident) => {
+        impl Serialize for $type {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let hex = self.to_hex();
+                // `to_hex` writes only ASCII.
+                serializer
+                    .serialize_str(core::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$type, D::Error> {
+                struct HexVisitor;
+
+                impl Visitor<'_> for HexVisitor {
+                    type Value = $type;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a hash: 64 hex digits")
+                    }
+
+                    fn visit_str<E: de::Error>(self, hex: &str) -> Result<$type, E> {
+                        $type::from_hex(hex).map_err(E::custom)
+                    }
+
+                    fn visit_bytes<E: de::Error>(self, hex: &[u8]) -> Result<$type, E> {
+                        $type::from_hex(hex).map_err(E::custom)
+                    }
+                }
+
+                deserializer.deserialize_str(HexVisitor)
+            }
+        }
+    };
+}
+
+hex_serde!(TreeHash);
+hex_serde!(Sha256Hash);
+
+impl Serialize for PartSize {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let hex = self.to_hex();
-        // `to_hex` writes only ASCII.
-        serializer.serialize_str(core::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
+        serializer.serialize_u64(self.bytes())
     }
 }
 
-impl<'de> Deserialize<'de> for TreeHash {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TreeHash, D::Error> {
-        deserializer.deserialize_str(HexVisitor)
-    }
-}
-
-struct HexVisitor;
-
-impl Visitor<'_> for HexVisitor {
-    type Value = TreeHash;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a hash: 64 hex digits")
-    }
-
-    fn visit_str<E: de::Error>(self, hex: &str) -> Result<TreeHash, E> {
-        TreeHash::from_hex(hex).map_err(E::custom)
-    }
-
-    fn visit_bytes<E: de::Error>(self, hex: &[u8]) -> Result<TreeHash, E> {
-        TreeHash::from_hex(hex).map_err(E::custom)
+impl<'de> Deserialize<'de> for PartSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PartSize, D::Error> {
+        PartSize::new(u64::deserialize(deserializer)?).map_err(de::Error::custom)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::{tree_hash, TreeHash};
+    use crate::{tree_hash, PartSize, Sha256Hash, TreeHash};
 
     #[test]
-    fn a_tree_hash_is_a_hex_string() {
+    fn hashes_are_hex_strings() {
         let hash = tree_hash(b"test");
         let json = serde_json::to_string(&hash).unwrap();
         assert_eq!(
@@ -55,13 +76,27 @@ mod tests {
             serde_json::from_str::<TreeHash>(&json.to_uppercase()).unwrap(),
             hash
         );
+        let sha = Sha256Hash::of(b"test");
+        assert_eq!(serde_json::to_string(&sha).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Sha256Hash>(&json).unwrap(), sha);
     }
 
     #[test]
     fn bad_hex_is_refused_with_the_reason() {
         let error = serde_json::from_str::<TreeHash>("\"abc\"").unwrap_err();
         assert!(error.to_string().contains("3 bytes long"), "{error}");
-        let error = serde_json::from_str::<TreeHash>("42").unwrap_err();
+        let error = serde_json::from_str::<Sha256Hash>("42").unwrap_err();
         assert!(error.to_string().contains("64 hex digits"), "{error}");
+    }
+
+    #[test]
+    fn part_sizes_are_numbers_of_bytes() {
+        let size = PartSize::new(8 << 20).unwrap();
+        assert_eq!(serde_json::to_string(&size).unwrap(), "8388608");
+        assert_eq!(serde_json::from_str::<PartSize>("8388608").unwrap(), size);
+        let error = serde_json::from_str::<PartSize>("3145728").unwrap_err();
+        assert!(error.to_string().contains("power of two"), "{error}");
+        assert!(serde_json::from_str::<PartSize>("\"8MiB\"").is_err());
+        assert!(serde_json::from_str::<PartSize>("-1").is_err());
     }
 }
