@@ -54,6 +54,7 @@ impl Checksums {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn from_reader<R: std::io::Read>(reader: R) -> std::io::Result<Checksums> {
         let mut hasher = ChecksumHasher::new();
         #[cfg(feature = "rayon")]
@@ -121,6 +122,7 @@ impl ChecksumHasher {
     /// assert_eq!(hasher.finalize(), Checksums::of(&data));
     /// ```
     #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut ChecksumHasher {
         if data.len() < 2 * crate::CHUNK_SIZE {
             return self.update(data);

@@ -107,6 +107,7 @@ impl TreeHasher {
     /// assert_eq!(hasher.finalize(), tree_hash(&data));
     /// ```
     #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut TreeHasher {
         self.update_with::<crate::join::RayonJoin>(data)
     }

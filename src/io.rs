@@ -12,6 +12,7 @@ const SERIAL_BUFFER_SIZE: usize = 64 << 10;
 /// The default size of each of the two read-ahead buffers of `calculate_tree_hash` with feature
 /// `rayon`: 4 MiB, so 8 MiB in all (both stay in a typical L3 cache).
 #[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 
 /// The tree hash of everything `reader` yields until end of file.
@@ -92,6 +93,7 @@ impl TreeHasher {
     /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn update_reader<R: Read>(&mut self, mut reader: R) -> io::Result<&mut TreeHasher> {
         stream(&mut reader, u64::MAX, &mut |block| {
             self.update(block);
@@ -120,6 +122,7 @@ impl TreeHasher {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_reader_rayon<R: Read>(
         &mut self,
         reader: R,
@@ -273,6 +276,7 @@ mod positional {
 /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl Write for TreeHasher {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.update(buf);

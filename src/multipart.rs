@@ -149,6 +149,7 @@ impl MultipartHasher {
     /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
     /// ```
     #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut MultipartHasher {
         self.update_with(data, ChecksumHasher::update_rayon)
     }

@@ -1,4 +1,5 @@
 //! Readers and writers: short reads, interruptions, failures, empty input.
+#![cfg(feature = "std")]
 
 mod support;
 

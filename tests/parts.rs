@@ -1,5 +1,6 @@
 //! Multipart hashing, the assembler and range alignment against the naive reference and the
 //! definitions, with random archive sizes, part sizes and part orders.
+#![cfg(feature = "std")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Every row of `tests/data/vectors.tsv` through each entry point. The 1 GiB row is `#[ignore]`d:
 //! run it with `cargo test --release --test vectors -- --ignored`.
+#![cfg(feature = "std")]
 
 mod support;
 
