@@ -148,7 +148,8 @@ pub(crate) fn stream(
         let want = buffer
             .len()
             .min(usize::try_from(limit - taken).unwrap_or(usize::MAX));
-        match read_retrying(reader, &mut buffer[..want])? {
+        // `min`: a reader that claims more than it was given cannot make this panic.
+        match read_retrying(reader, &mut buffer[..want])?.min(want) {
             0 => break,
             n => {
                 consume(&buffer[..n]);
@@ -214,7 +215,8 @@ fn read_retrying(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize>
 fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
-        match read_retrying(reader, &mut buffer[filled..])? {
+        let room = buffer.len() - filled;
+        match read_retrying(reader, &mut buffer[filled..])?.min(room) {
             0 => break,
             n => filled += n,
         }

@@ -143,7 +143,7 @@ async fn fill_async<R: AsyncRead + Unpin>(reader: &mut R, buffer: &mut [u8]) -> 
     while filled < buffer.len() {
         match reader.read(&mut buffer[filled..]).await {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => filled += n.min(buffer.len() - filled),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(error),
         }

@@ -77,3 +77,33 @@ fn update_reader_continues_after_update() {
         .unwrap();
     assert_eq!(hasher.finalize(), tree_hash(&data));
 }
+
+#[test]
+fn a_reader_that_claims_too_much_cannot_make_it_panic() {
+    /// Fills what it is given but claims 10 bytes more, until `left` runs out.
+    struct Liar {
+        left: usize,
+    }
+    impl io::Read for Liar {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Ok(0);
+            }
+            buf.fill(1);
+            self.left = self.left.saturating_sub(buf.len());
+            Ok(buf.len() + 10)
+        }
+    }
+    let len = 3 * MIB;
+    let mut hasher = TreeHasher::new();
+    hasher.update_reader(Liar { left: len }).unwrap();
+    assert_eq!(hasher.finalize(), tree_hash(&vec![1u8; len]));
+    #[cfg(feature = "rayon")]
+    {
+        let mut pipelined = TreeHasher::new();
+        pipelined
+            .update_reader_rayon(Liar { left: len }, MIB)
+            .unwrap();
+        assert_eq!(pipelined.finalize(), hasher.finalize());
+    }
+}
