@@ -1,6 +1,7 @@
 //! The tree hash and the linear SHA-256 together, in one pass: the two checksum headers of an
 //! UploadArchive or UploadMultipartPart request.
 
+use crate::consume::Consume;
 use crate::{Sha256Hash, TreeHash, TreeHasher};
 use sha2::Sha256;
 
@@ -34,10 +35,7 @@ impl Checksums {
     /// ```
     pub fn of(data: &[u8]) -> Checksums {
         let mut hasher = ChecksumHasher::new();
-        #[cfg(feature = "rayon")]
-        hasher.update_rayon(data);
-        #[cfg(not(feature = "rayon"))]
-        hasher.update(data);
+        hasher.consume(data);
         hasher.finalize()
     }
 
@@ -57,14 +55,7 @@ impl Checksums {
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn from_reader<R: std::io::Read>(reader: R) -> std::io::Result<Checksums> {
         let mut hasher = ChecksumHasher::new();
-        #[cfg(feature = "rayon")]
-        crate::io::read_ahead(reader, crate::READ_AHEAD_BUFFER_SIZE, &mut |block| {
-            hasher.update_rayon(block);
-        })?;
-        #[cfg(not(feature = "rayon"))]
-        crate::io::stream(&mut { reader }, u64::MAX, &mut |block| {
-            hasher.update(block);
-        })?;
+        crate::consume::consume_reader(reader, &mut hasher)?;
         Ok(hasher.finalize())
     }
 }

@@ -1,5 +1,6 @@
 //! [`TreeHasher`]: one 1 MiB leaf in progress plus the [`SubtreeStack`], in about 2.2 KiB.
 
+use crate::consume::Consume;
 use crate::join::{Join, SerialJoin};
 use crate::tree::{parent, sha256, SubtreeStack};
 use crate::TreeHash;
@@ -26,10 +27,7 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 /// ```
 pub fn tree_hash(data: &[u8]) -> TreeHash {
     let mut hasher = TreeHasher::new();
-    #[cfg(feature = "rayon")]
-    hasher.update_rayon(data);
-    #[cfg(not(feature = "rayon"))]
-    hasher.update(data);
+    hasher.consume(data);
     hasher.finalize()
 }
 

@@ -39,10 +39,7 @@ pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 /// ```
 pub fn calculate_tree_hash<R: Read>(reader: R) -> io::Result<TreeHash> {
     let mut hasher = TreeHasher::new();
-    #[cfg(feature = "rayon")]
-    hasher.update_reader_rayon(reader, READ_AHEAD_BUFFER_SIZE)?;
-    #[cfg(not(feature = "rayon"))]
-    hasher.update_reader(reader)?;
+    crate::consume::consume_reader(reader, &mut hasher)?;
     Ok(hasher.finalize())
 }
 

@@ -86,6 +86,7 @@
 #![warn(missing_docs)]
 
 mod checksums;
+mod consume;
 mod hash;
 mod hasher;
 #[cfg(feature = "std")]

@@ -202,14 +202,7 @@ impl MultipartHasher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn update_reader<R: Read>(&mut self, reader: R) -> io::Result<&mut MultipartHasher> {
-        #[cfg(feature = "rayon")]
-        crate::io::read_ahead(reader, crate::READ_AHEAD_BUFFER_SIZE, &mut |block| {
-            self.update_rayon(block);
-        })?;
-        #[cfg(not(feature = "rayon"))]
-        crate::io::stream(&mut { reader }, u64::MAX, &mut |block| {
-            self.update(block);
-        })?;
+        crate::consume::consume_reader(reader, self)?;
         Ok(self)
     }
 

@@ -1,6 +1,7 @@
 //! Readers and writers that hash what passes through them (feature `std`): an upload body read
 //! from a file, or a download written to one, with both checksums computed on the way.
 
+use crate::consume::Consume;
 use crate::{ChecksumHasher, Checksums};
 use std::io::{self, Read, Write};
 
@@ -87,11 +88,7 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         // A reader that claims more than the buffer holds is broken; hash what fits.
-        let read = &buf[..n.min(buf.len())];
-        #[cfg(feature = "rayon")]
-        self.hasher.update_rayon(read);
-        #[cfg(not(feature = "rayon"))]
-        self.hasher.update(read);
+        self.hasher.consume(&buf[..n.min(buf.len())]);
         Ok(n)
     }
 }
@@ -174,11 +171,7 @@ impl<W> HashingWriter<W> {
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        let written = &buf[..n.min(buf.len())];
-        #[cfg(feature = "rayon")]
-        self.hasher.update_rayon(written);
-        #[cfg(not(feature = "rayon"))]
-        self.hasher.update(written);
+        self.hasher.consume(&buf[..n.min(buf.len())]);
         Ok(n)
     }
 

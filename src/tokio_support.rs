@@ -1,6 +1,7 @@
 //! Async readers (feature `tokio`): the same hashes from a `tokio::io::AsyncRead`, with the
 //! hashing done off the runtime's worker threads.
 
+use crate::consume::Consume;
 use crate::{
     ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
 };
@@ -78,44 +79,12 @@ pub async fn multipart_async<R: AsyncRead + Unpin>(
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))
 }
 
-/// A hasher the async readers can feed off the runtime.
-trait Consume: Send + 'static {
-    fn consume(&mut self, block: &[u8]);
-}
-
-impl Consume for TreeHasher {
-    fn consume(&mut self, block: &[u8]) {
-        #[cfg(feature = "rayon")]
-        self.update_rayon(block);
-        #[cfg(not(feature = "rayon"))]
-        self.update(block);
-    }
-}
-
-impl Consume for ChecksumHasher {
-    fn consume(&mut self, block: &[u8]) {
-        #[cfg(feature = "rayon")]
-        self.update_rayon(block);
-        #[cfg(not(feature = "rayon"))]
-        self.update(block);
-    }
-}
-
-impl Consume for MultipartHasher {
-    fn consume(&mut self, block: &[u8]) {
-        #[cfg(feature = "rayon")]
-        self.update_rayon(block);
-        #[cfg(not(feature = "rayon"))]
-        self.update(block);
-    }
-}
-
 /// Reads `reader` to its end in blocks, each hashed by `spawn_blocking` while the next is read.
 /// A read error is returned once the block before it is hashed, so no task outlives the call.
 async fn consume_async<R, H>(mut reader: R, hasher: H) -> io::Result<H>
 where
     R: AsyncRead + Unpin,
-    H: Consume,
+    H: Consume + 'static,
 {
     let mut block = vec![0u8; BUFFER_SIZE];
     let mut filled = fill_async(&mut reader, &mut block).await?;
