@@ -10,7 +10,7 @@ use std::path::Path;
 const SERIAL_BUFFER_SIZE: usize = 64 << 10;
 
 /// The default size of each of the two read-ahead buffers of `calculate_tree_hash` with feature
-/// `rayon`: 4 MiB, so 8 MiB in all (both stay in a typical L3 cache).
+/// `rayon`: 8 MiB, so 16 MiB in all (both stay in a 32 MiB L3 cache).
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
@@ -24,7 +24,7 @@ pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 /// function's own. An empty reader gives SHA-256 of nothing.
 ///
 /// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
-/// of [`READ_AHEAD_BUFFER_SIZE`] (8 MiB in all): one is filled while the other is hashed on all
+/// of [`READ_AHEAD_BUFFER_SIZE`] (16 MiB in all): one is filled while the other is hashed on all
 /// cores. Input of 1 MiB or less is hashed without them, on the calling thread. Without
 /// `rayon` it is [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
 ///
