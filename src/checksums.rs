@@ -41,8 +41,9 @@ impl Checksums {
 
     /// Both checksums of everything `reader` yields, in one read, with the guarantees of
     /// [`calculate_tree_hash`](crate::calculate_tree_hash) (any read sizes, `Interrupted`
-    /// retried, other errors returned and no checksums given) and its memory: two 8 MiB
-    /// read-ahead buffers with feature `rayon`, one 64 KiB stack buffer without.
+    /// retried, other errors returned and no checksums given) and its memory: two
+    /// read-ahead buffers of 2 MiB per rayon thread with feature `rayon`, one 64 KiB stack
+    /// buffer without.
     ///
     /// ```
     /// use glacier_tree_hash::Checksums;

@@ -25,15 +25,14 @@ consume_by_features!(crate::TreeHasher, crate::ChecksumHasher);
 consume_by_features!(crate::MultipartHasher);
 
 /// Feeds everything `reader` yields to `hasher`: through the read-ahead pipeline with feature
-/// `rayon` (two [`READ_AHEAD_BUFFER_SIZE`](crate::READ_AHEAD_BUFFER_SIZE) buffers), through a
-/// 64 KiB stack buffer without.
+/// `rayon` (two buffers of `read_ahead_buffer_size()`), through a 64 KiB stack buffer without.
 #[cfg(feature = "std")]
 pub(crate) fn consume_reader(
     reader: impl std::io::Read,
     hasher: &mut impl Consume,
 ) -> std::io::Result<()> {
     #[cfg(feature = "rayon")]
-    return crate::io::read_ahead(reader, crate::READ_AHEAD_BUFFER_SIZE, &mut |block| {
+    return crate::io::read_ahead(reader, crate::io::read_ahead_buffer_size(), &mut |block| {
         hasher.consume(block)
     });
     #[cfg(not(feature = "rayon"))]

@@ -143,8 +143,10 @@ impl TreeHasher {
     }
 
     /// Pushes `count` whole chunks, the hash of chunk `i` (counted from 0 in this call) being
-    /// `leaf(i)`, as the largest subtrees that start at the current leaf count and fit. Only
-    /// when no leaf is in progress. On an error the hasher holds some prefix of the chunks.
+    /// `leaf(i)`, as the largest subtrees that start at the current leaf count and fit. Up to
+    /// [`BATCH`] subtrees are hashed together (so in parallel under `RayonJoin`, even when the
+    /// chunks start at an odd leaf count), then pushed in order. Only when no leaf is in
+    /// progress. On an error the hasher holds some prefix of the chunks.
     pub(crate) fn push_chunks<J, E>(
         &mut self,
         count: u64,
@@ -157,14 +159,21 @@ impl TreeHasher {
         debug_assert!(count == 0 || self.leaf_len == 0);
         let mut done = 0;
         while done < count {
-            let level = self
-                .stack
-                .leaves()
-                .trailing_zeros()
-                .min((count - done).ilog2());
-            let root = subtree_root::<J, E>(done, 1 << level, leaf)?;
-            self.stack.push(root, level);
-            done += 1 << level;
+            let mut subtrees = [Subtree { first: 0, level: 0 }; BATCH];
+            let mut len = 0;
+            let mut leaves = self.stack.leaves();
+            while len < BATCH && done < count {
+                let level = leaves.trailing_zeros().min((count - done).ilog2());
+                subtrees[len] = Subtree { first: done, level };
+                len += 1;
+                done += 1 << level;
+                leaves += 1 << level;
+            }
+            let mut roots = [TreeHash::from([0; 32]); BATCH];
+            subtree_roots::<J, E>(&subtrees[..len], &mut roots[..len], leaf)?;
+            for (root, subtree) in roots.iter().zip(&subtrees[..len]) {
+                self.stack.push(*root, subtree.level);
+            }
         }
         Ok(())
     }
@@ -217,6 +226,47 @@ impl TreeHasher {
         *self = TreeHasher::new();
         self
     }
+}
+
+/// How many subtrees [`TreeHasher::push_chunks`] hashes at once: enough for any run of up to
+/// 255 chunks, whatever leaf count it starts at.
+const BATCH: usize = 8;
+
+/// The `2^level` chunks from `first`, counted from the start of one `push_chunks` call.
+#[derive(Clone, Copy)]
+struct Subtree {
+    first: u64,
+    level: u32,
+}
+
+/// The root of each subtree into `roots`, the list split where its chunks are halved so both
+/// sides of each join carry about the same work.
+fn subtree_roots<J, E>(
+    subtrees: &[Subtree],
+    roots: &mut [TreeHash],
+    leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+) -> Result<(), E>
+where
+    J: Join,
+    E: Send,
+{
+    if let [subtree] = subtrees {
+        roots[0] = subtree_root::<J, E>(subtree.first, 1 << subtree.level, leaf)?;
+        return Ok(());
+    }
+    let chunks = |subtrees: &[Subtree]| subtrees.iter().map(|s| 1u64 << s.level).sum::<u64>();
+    let total = chunks(subtrees);
+    let mut middle = 1;
+    while middle + 1 < subtrees.len() && 2 * chunks(&subtrees[..=middle]) <= total {
+        middle += 1;
+    }
+    let (left_subtrees, right_subtrees) = subtrees.split_at(middle);
+    let (left_roots, right_roots) = roots.split_at_mut(middle);
+    let (left, right) = J::join(
+        || subtree_roots::<J, E>(left_subtrees, left_roots, leaf),
+        || subtree_roots::<J, E>(right_subtrees, right_roots, leaf),
+    );
+    left.and(right)
 }
 
 /// The root of the complete subtree over the `count` (a power of two) chunks from `first`.

@@ -9,11 +9,16 @@ use std::path::Path;
 /// The buffer `update_reader` reads through: 64 KiB, on the stack.
 const SERIAL_BUFFER_SIZE: usize = 64 << 10;
 
-/// The default size of each of the two read-ahead buffers of `calculate_tree_hash` with feature
-/// `rayon`: 8 MiB, so 16 MiB in all (both stay in a 32 MiB L3 cache).
+/// The size of each of the two read-ahead buffers of `calculate_tree_hash` with feature `rayon`:
+/// 2 MiB per thread of the current pool, so each block gives every thread two chunks, and at
+/// most 32 MiB. Bigger buffers are slower, not faster: every page of a fresh buffer costs a
+/// page fault and a zeroing, as much per byte as the copy out of the page cache.
 #[cfg(feature = "rayon")]
-#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
+pub(crate) fn read_ahead_buffer_size() -> usize {
+    (2 * crate::CHUNK_SIZE)
+        .saturating_mul(rayon::current_num_threads())
+        .min(32 << 20)
+}
 
 /// The tree hash of everything `reader` yields until end of file.
 ///
@@ -24,8 +29,8 @@ pub const READ_AHEAD_BUFFER_SIZE: usize = 8 << 20;
 /// function's own. An empty reader gives SHA-256 of nothing.
 ///
 /// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
-/// of [`READ_AHEAD_BUFFER_SIZE`] (16 MiB in all): one is filled while the other is hashed on all
-/// cores. Input of 1 MiB or less is hashed without them, on the calling thread. Without
+/// of 2 MiB per thread of the current rayon pool, at most 32 MiB each (8 MiB in all on 2
+/// cores): one is filled while the other is hashed on all cores. Input of 1 MiB or less is hashed without them, on the calling thread. Without
 /// `rayon` it is [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
 ///
 /// ```

@@ -108,9 +108,6 @@ mod tree;
 pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
-#[cfg(feature = "rayon")]
-#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-pub use io::READ_AHEAD_BUFFER_SIZE;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use io::{calculate_tree_hash, tree_hash_file};

@@ -190,7 +190,7 @@ impl MultipartHasher {
     /// Adds everything `reader` yields, with the guarantees of
     /// [`calculate_tree_hash`](crate::calculate_tree_hash): any read sizes, `Interrupted`
     /// retried, other errors returned (the hasher then holds some prefix of the input). With
-    /// feature `rayon`, reading overlaps hashing in two 8 MiB buffers.
+    /// feature `rayon`, reading overlaps hashing in two buffers of 2 MiB per rayon thread.
     ///
     /// ```
     /// use glacier_tree_hash::{MultipartHasher, PartSize};

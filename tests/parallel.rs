@@ -29,6 +29,12 @@ fn pipeline_at_buffer_edges() {
         buffer + 1,
         2 * buffer,
         3 * buffer + 5,
+        // The first MiB goes through the serial path, so blocks end at MiB + k × buffer.
+        MIB + buffer - 1,
+        MIB + buffer,
+        MIB + buffer + 1,
+        MIB + 2 * buffer - 1,
+        MIB + 2 * buffer + 1,
     ] {
         let data = splitmix64_bytes(len as u64, len);
         assert_eq!(
@@ -41,6 +47,24 @@ fn pipeline_at_buffer_edges() {
             reference(&data),
             "{len} bytes, short reads"
         );
+    }
+}
+
+/// `calculate_tree_hash` sizes its buffers by the pool (2 MiB per thread): its own edges, in
+/// pools of several sizes.
+#[test]
+fn calculate_tree_hash_at_its_buffer_edges_in_any_pool() {
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let buffer = 2 * MIB * threads;
+        for len in [MIB + buffer - 1, MIB + buffer + 1, MIB + 2 * buffer + 1] {
+            let data = splitmix64_bytes(len as u64 ^ 77, len);
+            let hash = pool.install(|| calculate_tree_hash(ShortReader::new(&data, 3)).unwrap());
+            assert_eq!(hash, reference(&data), "{len} bytes, {threads} threads");
+        }
     }
 }
 
