@@ -1,7 +1,7 @@
 //! Throughput of every entry point against raw SHA-256 over the same bytes, side by side in one
 //! run, from 4 KiB to 1 GiB, and the `aws-tree-hash` crate as the peer.
 //!
-//!     cargo bench --bench throughput                 # everything (about 6 minutes)
+//!     cargo bench --bench throughput                 # everything (about 8 minutes)
 //!     cargo bench --bench throughput -- 256MiB       # one size
 //!
 //! Raw `sha2::Sha256` on one core is the ceiling for a serial tree hash; the parallel paths are
