@@ -228,8 +228,8 @@ impl TreeHasher {
     }
 }
 
-/// How many subtrees [`TreeHasher::push_chunks`] hashes at once: enough for any run of up to
-/// 255 chunks, whatever leaf count it starts at.
+/// How many subtrees [`TreeHasher::push_chunks`] hashes at once, on a small fixed stack. A
+/// read-ahead block that starts mid-tree splits into a handful; longer runs go in batches.
 const BATCH: usize = 8;
 
 /// The `2^level` chunks from `first`, counted from the start of one `push_chunks` call.
@@ -341,5 +341,42 @@ mod tests {
             let four = parent(&two, &two);
             parent(&four, &parent(&two, &leaf))
         });
+    }
+
+    /// Runs of chunks that split into more subtrees than one batch holds, from every leaf count
+    /// up to 300, serially and in parallel: the same stack as pushing one leaf at a time.
+    #[test]
+    fn push_chunks_in_batches_equals_one_leaf_at_a_time() {
+        let leaf = |index: u64| Ok::<_, Infallible>(sha256(&index.to_le_bytes()));
+        for start in 0..300u64 {
+            for count in [1, 7, 8, 9, 254, 255, 300] {
+                let mut one_at_a_time = TreeHasher::new();
+                for index in 0..start + count {
+                    one_at_a_time.stack.push(leaf(index).unwrap(), 0);
+                }
+                let mut prefix = TreeHasher::new();
+                for index in 0..start {
+                    prefix.stack.push(leaf(index).unwrap(), 0);
+                }
+                let shifted = |index: u64| leaf(start + index);
+                let mut serial = prefix.clone();
+                let Ok(()) = serial.push_chunks::<SerialJoin, _>(count, &shifted);
+                assert_eq!(
+                    serial.finalize(),
+                    one_at_a_time.finalize(),
+                    "{start} + {count}"
+                );
+                #[cfg(feature = "rayon")]
+                {
+                    let mut parallel = prefix.clone();
+                    let Ok(()) = parallel.push_chunks::<crate::join::RayonJoin, _>(count, &shifted);
+                    assert_eq!(
+                        parallel.finalize(),
+                        one_at_a_time.finalize(),
+                        "{start} + {count}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -30,8 +30,9 @@ pub(crate) fn read_ahead_buffer_size() -> usize {
 ///
 /// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
 /// of 2 MiB per thread of the current rayon pool, at most 32 MiB each (8 MiB in all on 2
-/// cores): one is filled while the other is hashed on all cores. Input of 1 MiB or less is hashed without them, on the calling thread. Without
-/// `rayon` it is [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
+/// cores): one is filled while the other is hashed on all cores. Input of 1 MiB or less is
+/// hashed without them, on the calling thread. Without `rayon` it is
+/// [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
 ///
 /// ```
 /// use glacier_tree_hash::{calculate_tree_hash, tree_hash};
