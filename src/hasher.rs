@@ -350,13 +350,13 @@ mod tests {
         let leaf = |index: u64| Ok::<_, Infallible>(sha256(&index.to_le_bytes()));
         for start in 0..300u64 {
             for count in [1, 7, 8, 9, 254, 255, 300] {
-                let mut one_at_a_time = TreeHasher::new();
-                for index in 0..start + count {
-                    one_at_a_time.stack.push(leaf(index).unwrap(), 0);
-                }
                 let mut prefix = TreeHasher::new();
                 for index in 0..start {
                     prefix.stack.push(leaf(index).unwrap(), 0);
+                }
+                let mut one_at_a_time = prefix.clone();
+                for index in start..start + count {
+                    one_at_a_time.stack.push(leaf(index).unwrap(), 0);
                 }
                 let shifted = |index: u64| leaf(start + index);
                 let mut serial = prefix.clone();

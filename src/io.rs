@@ -12,7 +12,8 @@ const SERIAL_BUFFER_SIZE: usize = 64 << 10;
 /// The size of each of the two read-ahead buffers of `calculate_tree_hash` with feature `rayon`:
 /// 2 MiB per thread of the current pool, so each block gives every thread two chunks, and at
 /// most 32 MiB. Bigger buffers are slower, not faster: every page of a fresh buffer costs a
-/// page fault and a zeroing, as much per byte as the copy out of the page cache.
+/// page fault and a zeroing, more per byte than the copy out of the page cache (perf at
+/// 16 MiB with 2 × 8 MiB buffers: 26% of cycles against 6%).
 #[cfg(feature = "rayon")]
 pub(crate) fn read_ahead_buffer_size() -> usize {
     (2 * crate::CHUNK_SIZE)
