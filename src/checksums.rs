@@ -1,9 +1,11 @@
 //! The tree hash and the linear SHA-256 together, in one pass: the two checksum headers of an
 //! UploadArchive or UploadMultipartPart request.
 
-use crate::consume::Consume;
+use crate::join::{Join, SerialJoin, Update};
 use crate::{Sha256Hash, TreeHash, TreeHasher};
 use sha2::Sha256;
+#[cfg(feature = "std")]
+use std::{fs::File, io, ops::RangeBounds};
 
 /// The two checksums Glacier asks for with a body: `x-amz-sha256-tree-hash` (`tree_hash`) and
 /// `x-amz-content-sha256` (`sha256`, the plain SHA-256 of the whole body).
@@ -25,25 +27,25 @@ pub struct Checksums {
 }
 
 impl Checksums {
-    /// Both checksums of `data`. With feature `rayon`, the tree hash runs on all cores beside
-    /// the SHA-256, which is one serial pass whatever the core count.
+    /// Both checksums of `data`, on the calling thread; for all cores,
+    /// [`ChecksumHasher::update_rayon`].
     ///
     /// ```
     /// let checksums = glacier_tree_hash::Checksums::of(b"test");
     /// // Up to 1 MiB, the two are the same bytes.
     /// assert_eq!(checksums.tree_hash.as_bytes(), checksums.sha256.as_bytes());
     /// ```
+    #[must_use]
     pub fn of(data: &[u8]) -> Checksums {
-        let mut hasher = ChecksumHasher::new();
-        hasher.consume(data);
-        hasher.finalize()
+        ChecksumHasher::new().update(data).finalize()
     }
 
-    /// Both checksums of everything `reader` yields, in one read, with the guarantees of
-    /// [`calculate_tree_hash`](crate::calculate_tree_hash) (any read sizes, `Interrupted`
-    /// retried, other errors returned and no checksums given) and its memory: two
-    /// read-ahead buffers of 2 MiB per rayon thread with feature `rayon`, one 64 KiB stack
-    /// buffer without.
+    /// Both checksums of everything `reader` yields, in one read on the calling thread, with
+    /// the guarantees of [`calculate_tree_hash`](crate::calculate_tree_hash): any read sizes,
+    /// `Interrupted` retried, the first `Ok(0)` is the end. Memory: a 64 KiB stack buffer.
+    ///
+    /// # Errors
+    /// The first error of `reader` other than `Interrupted`; then no checksums are given.
     ///
     /// ```
     /// use glacier_tree_hash::Checksums;
@@ -54,10 +56,8 @@ impl Checksums {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn from_reader<R: std::io::Read>(reader: R) -> std::io::Result<Checksums> {
-        let mut hasher = ChecksumHasher::new();
-        crate::consume::consume_reader(reader, &mut hasher)?;
-        Ok(hasher.finalize())
+    pub fn from_reader<R: io::Read>(reader: R) -> io::Result<Checksums> {
+        Ok(ChecksumHasher::new().update_reader(reader)?.finalize())
     }
 }
 
@@ -84,6 +84,7 @@ impl ChecksumHasher {
     /// let checksums = glacier_tree_hash::ChecksumHasher::new().finalize();
     /// assert_eq!(checksums, glacier_tree_hash::Checksums::of(b""));
     /// ```
+    #[must_use]
     pub fn new() -> ChecksumHasher {
         ChecksumHasher::default()
     }
@@ -96,14 +97,14 @@ impl ChecksumHasher {
     /// assert_eq!(hasher.finalize().tree_hash, glacier_tree_hash::tree_hash(b"bar"));
     /// ```
     pub fn update(&mut self, data: &[u8]) -> &mut ChecksumHasher {
-        self.tree.update(data);
-        sha2::Digest::update(&mut self.sha256, data);
+        self.update_with::<SerialJoin>(data);
         self
     }
 
     /// Adds `data` to both hashes: the SHA-256 on one thread while the tree hash uses
-    /// [`TreeHasher::update_rayon`] on the others (feature `rayon`). Below 2 MiB, everything
-    /// stays on the calling thread.
+    /// [`TreeHasher::update_rayon`] on the others (feature `rayon`). The linear SHA-256 is one
+    /// stream whatever the core count, so it sets the pace: on 2 cores, about the speed of one
+    /// SHA-256. Below 2 MiB, everything stays on the calling thread.
     ///
     /// ```
     /// use glacier_tree_hash::{ChecksumHasher, Checksums};
@@ -116,17 +117,121 @@ impl ChecksumHasher {
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut ChecksumHasher {
-        if data.len() < 2 * crate::CHUNK_SIZE {
-            return self.update(data);
-        }
-        let (tree, sha256) = (&mut self.tree, &mut self.sha256);
-        rayon::join(
-            || sha2::Digest::update(sha256, data),
-            || {
-                tree.update_rayon(data);
-            },
-        );
+        self.update_with::<crate::join::RayonJoin>(data);
         self
+    }
+
+    /// Adds everything `reader` yields, on the calling thread, with the guarantees of
+    /// [`calculate_tree_hash`](crate::calculate_tree_hash).
+    ///
+    /// # Errors
+    /// The first error of `reader` other than `Interrupted`; the hasher then holds an
+    /// unspecified prefix of the input.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{ChecksumHasher, Checksums};
+    ///
+    /// let mut hasher = ChecksumHasher::new();
+    /// hasher.update_reader(&b"test"[..])?;
+    /// assert_eq!(hasher.finalize(), Checksums::of(b"test"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn update_reader<R: io::Read>(&mut self, reader: R) -> io::Result<&mut ChecksumHasher> {
+        crate::read::update_reader(self, reader)?;
+        Ok(self)
+    }
+
+    /// Adds everything `reader` yields, hashing on the current rayon pool while the calling
+    /// thread reads ahead, as [`TreeHasher::update_reader_rayon`] does (feature `rayon`).
+    ///
+    /// # Errors
+    /// As [`update_reader`](ChecksumHasher::update_reader).
+    ///
+    /// ```
+    /// use glacier_tree_hash::{ChecksumHasher, Checksums};
+    ///
+    /// let body = vec![7u8; 3 << 20];
+    /// let mut hasher = ChecksumHasher::new();
+    /// hasher.update_reader_rayon(&body[..])?;
+    /// assert_eq!(hasher.finalize(), Checksums::of(&body));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+    pub fn update_reader_rayon<R: io::Read>(
+        &mut self,
+        reader: R,
+    ) -> io::Result<&mut ChecksumHasher> {
+        crate::read::update_reader_rayon(self, reader)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` (`..` for all of it) on the calling thread, with the
+    /// checks of [`TreeHasher::update_file`]: the checksums of one part of an archive, straight
+    /// from the file, or of what a file really holds.
+    ///
+    /// # Errors
+    /// As [`TreeHasher::update_file`].
+    ///
+    /// ```
+    /// use glacier_tree_hash::{ChecksumHasher, Checksums, PartSize};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-cf-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![3u8; (5 << 20) + 1];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// // Part 1 of an upload in 2 MiB parts: bytes 2 MiB to 4 MiB.
+    /// let part = PartSize::new(2 << 20)?.parts(data.len() as u64).nth(1).unwrap();
+    /// let checksums = ChecksumHasher::new().update_file(&file, part.range())?.finalize();
+    /// assert_eq!(checksums, Checksums::of(&data[2 << 20..4 << 20]));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn update_file(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut ChecksumHasher> {
+        let range = crate::io::FileRange::of(&range)?;
+        crate::io::update_from_file::<SerialJoin, _>(self, file, range)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` like [`update_file`](ChecksumHasher::update_file),
+    /// reading ahead on the calling thread while the pool hashes (feature `rayon`).
+    ///
+    /// # Errors
+    /// As [`TreeHasher::update_file`].
+    ///
+    /// ```
+    /// use glacier_tree_hash::{ChecksumHasher, Checksums};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-cfr-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// std::fs::write(&path, vec![4u8; 3 << 20])?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let checksums = ChecksumHasher::new().update_file_rayon(&file, ..)?.finalize();
+    /// assert_eq!(checksums, Checksums::of(&vec![4u8; 3 << 20]));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+    pub fn update_file_rayon(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut ChecksumHasher> {
+        let range = crate::io::FileRange::of(&range)?;
+        crate::io::update_from_file::<crate::join::RayonJoin, _>(self, file, range)?;
+        Ok(self)
     }
 
     /// The number of bytes hashed so far.
@@ -135,6 +240,7 @@ impl ChecksumHasher {
     /// let mut hasher = glacier_tree_hash::ChecksumHasher::new();
     /// assert_eq!(hasher.update(&[0; 10]).count(), 10);
     /// ```
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.tree.count()
     }
@@ -146,6 +252,7 @@ impl ChecksumHasher {
     /// hasher.update(b"test");
     /// assert_eq!(hasher.finalize(), hasher.finalize());
     /// ```
+    #[must_use]
     pub fn finalize(&self) -> Checksums {
         Checksums {
             tree_hash: self.tree.finalize(),
@@ -153,5 +260,27 @@ impl ChecksumHasher {
                 self.sha256.clone(),
             ))),
         }
+    }
+}
+
+impl Update for ChecksumHasher {
+    /// Both hashes; under a parallel `J` and from 2 MiB on, the SHA-256 beside the tree hash.
+    fn update_with<J: Join>(&mut self, data: &[u8]) {
+        let (tree, sha256) = (&mut self.tree, &mut self.sha256);
+        if J::PARALLEL && data.len() >= 2 * crate::CHUNK_SIZE {
+            J::join(
+                || sha2::Digest::update(sha256, data),
+                || {
+                    tree.update_with::<J>(data);
+                },
+            );
+        } else {
+            sha2::Digest::update(sha256, data);
+            tree.update_with::<SerialJoin>(data);
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.tree.count()
     }
 }

@@ -31,6 +31,7 @@ impl TreeHash {
     /// let hash = glacier_tree_hash::tree_hash(b"");
     /// assert_eq!(hash.as_bytes()[..4], [0xe3, 0xb0, 0xc4, 0x42]);
     /// ```
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -47,6 +48,10 @@ impl TreeHash {
     /// assert!(TreeHash::from_hex(&format!(" {}", &hex[1..])).is_err());
     /// # Ok::<(), HexError>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`HexError::Length`] if `hex` is not 64 bytes long, [`HexError::InvalidByte`] naming the
+    /// first byte that is not a hex digit.
     pub fn from_hex(hex: impl AsRef<[u8]>) -> Result<TreeHash, HexError> {
         decode_hex(hex.as_ref()).map(TreeHash)
     }
@@ -56,10 +61,12 @@ impl TreeHash {
     /// ```
     /// let hash = glacier_tree_hash::tree_hash(b"bar");
     /// let hex = hash.to_hex();
-    /// assert_eq!(core::str::from_utf8(&hex).unwrap(), hash.to_string());
+    /// assert_eq!(hex.as_str(), hash.to_string());
+    /// assert!(hex.starts_with("fcde2b2e")); // a `&str` through `Deref`
     /// ```
-    pub fn to_hex(&self) -> [u8; 64] {
-        encode_hex(&self.0)
+    #[must_use]
+    pub fn to_hex(&self) -> HexDigits {
+        HexDigits::of(&self.0)
     }
 }
 
@@ -83,8 +90,9 @@ impl Sha256Hash {
     /// let hash = glacier_tree_hash::Sha256Hash::of(b"test");
     /// assert!(hash.to_string().starts_with("9f86d081"));
     /// ```
+    #[must_use]
     pub fn of(data: &[u8]) -> Sha256Hash {
-        Sha256Hash(*crate::tree::sha256(data).as_bytes())
+        Sha256Hash(<sha2::Sha256 as sha2::Digest>::digest(data).into())
     }
 
     /// The 32 bytes of the hash.
@@ -93,6 +101,7 @@ impl Sha256Hash {
     /// let hash = glacier_tree_hash::Sha256Hash::of(b"");
     /// assert_eq!(hash.as_bytes()[0], 0xe3);
     /// ```
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -104,6 +113,9 @@ impl Sha256Hash {
     ///
     /// assert!(Sha256Hash::from_hex("e3b0").is_err());
     /// ```
+    ///
+    /// # Errors
+    /// As [`TreeHash::from_hex`].
     pub fn from_hex(hex: impl AsRef<[u8]>) -> Result<Sha256Hash, HexError> {
         decode_hex(hex.as_ref()).map(Sha256Hash)
     }
@@ -112,10 +124,11 @@ impl Sha256Hash {
     ///
     /// ```
     /// let hash = glacier_tree_hash::Sha256Hash::of(b"bar");
-    /// assert_eq!(core::str::from_utf8(&hash.to_hex()).unwrap(), hash.to_string());
+    /// assert_eq!(hash.to_hex().as_str(), hash.to_string());
     /// ```
-    pub fn to_hex(&self) -> [u8; 64] {
-        encode_hex(&self.0)
+    #[must_use]
+    pub fn to_hex(&self) -> HexDigits {
+        HexDigits::of(&self.0)
     }
 }
 
@@ -131,6 +144,14 @@ macro_rules! hash_traits {
         impl From<$type> for [u8; 32] {
             fn from(hash: $type) -> [u8; 32] {
                 hash.0
+            }
+        }
+
+        /// The 64 lowercase hex digits: what the AWS SDK builders (`impl Into<String>`) take.
+        #[cfg(feature = "std")]
+        impl From<$type> for String {
+            fn from(hash: $type) -> String {
+                String::from(hash.to_hex().as_str())
             }
         }
 
@@ -150,9 +171,7 @@ macro_rules! hash_traits {
 
         impl fmt::Display for $type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let hex = self.to_hex();
-                // `encode_hex` writes only ASCII digits and letters.
-                f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+                f.write_str(self.to_hex().as_str())
             }
         }
 
@@ -167,44 +186,88 @@ macro_rules! hash_traits {
 hash_traits!(TreeHash);
 hash_traits!(Sha256Hash);
 
-/// 32 bytes from exactly 64 hex digits of either case.
+/// 32 bytes from exactly 64 hex digits of either case, through the `hex` crate.
 fn decode_hex(hex: &[u8]) -> Result<[u8; 32], HexError> {
     if hex.len() != 64 {
         return Err(HexError::Length { found: hex.len() });
     }
     let mut bytes = [0u8; 32];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        let high = hex_digit(hex, 2 * i)?;
-        let low = hex_digit(hex, 2 * i + 1)?;
-        *byte = high << 4 | low;
-    }
+    hex::decode_to_slice(hex, &mut bytes).map_err(|error| match error {
+        // `hex` reports the offending byte as a `char` of the same value.
+        hex::FromHexError::InvalidHexCharacter { index, .. } => HexError::InvalidByte {
+            byte: hex[index],
+            index,
+        },
+        hex::FromHexError::OddLength | hex::FromHexError::InvalidStringLength => {
+            HexError::Length { found: hex.len() }
+        }
+    })?;
     Ok(bytes)
 }
 
-/// The value of the hex digit at `index`, or the error naming it.
-fn hex_digit(hex: &[u8], index: usize) -> Result<u8, HexError> {
-    let byte = hex[index];
-    match byte {
-        b'0'..=b'9' => Ok(byte - b'0'),
-        b'a'..=b'f' => Ok(byte - b'a' + 10),
-        b'A'..=b'F' => Ok(byte - b'A' + 10),
-        _ => Err(HexError::InvalidByte { byte, index }),
+/// The 64 lowercase hex digits of a hash, on the stack: `as_str()`, or any `str` method through
+/// `Deref`. What [`TreeHash::to_hex`] and [`Sha256Hash::to_hex`] return.
+///
+/// ```
+/// let hex = glacier_tree_hash::tree_hash(b"").to_hex();
+/// assert_eq!(hex.len(), 64);
+/// assert_eq!(&hex[..8], "e3b0c442");
+/// let text: &str = &hex;
+/// assert!(text.ends_with("b855"));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HexDigits([u8; 64]);
+
+impl HexDigits {
+    fn of(bytes: &[u8; 32]) -> HexDigits {
+        let mut digits = [0u8; 64];
+        // The lengths match (32 bytes, 64 digits), so this cannot fail.
+        let _ = hex::encode_to_slice(bytes, &mut digits);
+        HexDigits(digits)
+    }
+
+    /// The digits as a `&str`.
+    ///
+    /// ```
+    /// let hash = glacier_tree_hash::tree_hash(b"test");
+    /// assert_eq!(hash.to_hex().as_str(), hash.to_string());
+    /// ```
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Hex digits are ASCII; the fallback is never taken.
+        core::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
-/// 64 lowercase hex digits.
-fn encode_hex(bytes: &[u8; 32]) -> [u8; 64] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = [0u8; 64];
-    for (pair, byte) in hex.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(byte >> 4)];
-        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+impl core::ops::Deref for HexDigits {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
     }
-    hex
+}
+
+impl AsRef<str> for HexDigits {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for HexDigits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for HexDigits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// Why a string is not a hash in hex (64 hex digits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HexError {
     /// The input is not 64 bytes long.
     Length {
@@ -260,9 +323,9 @@ mod tests {
         assert_eq!(hash.as_bytes()[0], 0xe3);
         assert_eq!(hash.as_bytes()[31], 0x55);
         assert_eq!(TreeHash::from_hex(EMPTY.to_uppercase()), Ok(hash));
-        let mut text = [0u8; 64];
-        text.copy_from_slice(EMPTY.as_bytes());
-        assert_eq!(hash.to_hex(), text);
+        assert_eq!(hash.to_hex().as_str(), EMPTY);
+        #[cfg(feature = "std")]
+        assert_eq!(String::from(hash), EMPTY);
     }
 
     #[test]

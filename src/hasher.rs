@@ -1,7 +1,6 @@
 //! [`TreeHasher`]: one 1 MiB leaf in progress plus the [`SubtreeStack`], in about 2.2 KiB.
 
-use crate::consume::Consume;
-use crate::join::{Join, SerialJoin};
+use crate::join::{Join, SerialJoin, Update};
 use crate::tree::{parent, sha256, SubtreeStack};
 use crate::TreeHash;
 use core::convert::Infallible;
@@ -14,8 +13,7 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 
 /// The tree hash of `data`, the body of an UploadArchive request or an UploadMultipartPart.
 ///
-/// With feature `rayon` (default) whole chunks are hashed on all cores, as
-/// [`TreeHasher::update_rayon`] does; input of 1 MiB or less stays on the calling thread.
+/// On the calling thread; for all cores, [`TreeHasher::update_rayon`].
 /// Empty input gives SHA-256 of nothing, `e3b0c442…b855`, as Glacier and the AWS SDKs do.
 ///
 /// ```
@@ -25,10 +23,9 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 ///     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 /// );
 /// ```
+#[must_use]
 pub fn tree_hash(data: &[u8]) -> TreeHash {
-    let mut hasher = TreeHasher::new();
-    hasher.consume(data);
-    hasher.finalize()
+    TreeHasher::new().update(data).finalize()
 }
 
 /// An incremental tree hasher: feed it bytes in pieces of any size, read the hash at any time.
@@ -66,6 +63,7 @@ impl TreeHasher {
     /// let hasher = glacier_tree_hash::TreeHasher::new();
     /// assert_eq!(hasher.finalize(), glacier_tree_hash::tree_hash(b""));
     /// ```
+    #[must_use]
     pub fn new() -> TreeHasher {
         TreeHasher {
             leaf: <Sha256 as sha2::Digest>::new(),
@@ -110,9 +108,14 @@ impl TreeHasher {
         self.update_with::<crate::join::RayonJoin>(data)
     }
 
+    /// The bytes that would complete the leaf in progress; 0 at a leaf boundary.
+    pub(crate) fn leaf_room(&self) -> usize {
+        (CHUNK_SIZE - self.leaf_len) % CHUNK_SIZE
+    }
+
     /// The one update path: fill the leaf in progress, push whole chunks as aligned subtrees
     /// (hashed under `J`), keep the tail as the new leaf in progress.
-    fn update_with<J: Join>(&mut self, mut data: &[u8]) -> &mut TreeHasher {
+    pub(crate) fn update_with<J: Join>(&mut self, mut data: &[u8]) -> &mut TreeHasher {
         if self.leaf_len > 0 {
             data = self.fill_leaf(data);
         }
@@ -191,6 +194,7 @@ impl TreeHasher {
     /// hasher.update(b"st");
     /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
     /// ```
+    #[must_use]
     pub fn finalize(&self) -> TreeHash {
         let last_leaf = (self.leaf_len > 0)
             .then(|| TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize(self.leaf.clone()))));
@@ -206,6 +210,7 @@ impl TreeHasher {
     /// hasher.update(&[0; 1500]).update(&[1; 500]);
     /// assert_eq!(hasher.count(), 2000);
     /// ```
+    #[must_use]
     pub fn count(&self) -> u64 {
         // A u64 of whole chunks times 2^20 fits: no input reaches 2^44 chunks.
         (self.stack.leaves() << 20) + self.leaf_len as u64
@@ -288,6 +293,16 @@ where
         || subtree_root::<J, E>(first + half, half, leaf),
     );
     Ok(parent(&left?, &right?))
+}
+
+impl Update for TreeHasher {
+    fn update_with<J: Join>(&mut self, data: &[u8]) {
+        TreeHasher::update_with::<J>(self, data);
+    }
+
+    fn count(&self) -> u64 {
+        TreeHasher::count(self)
+    }
 }
 
 impl Default for TreeHasher {

@@ -1,65 +1,42 @@
-//! Readers, writers and files (feature `std`): exact chunking whatever the read sizes, and with
-//! feature `rayon`, reading that overlaps hashing on all cores.
+//! Readers, files and writers for [`TreeHasher`] (feature `std`), and the file checks every
+//! hasher shares: a hash only of what the file really holds, from one open file.
 
+use crate::join::{Join, SerialJoin, Update};
+use crate::read::{self, FileAt};
 use crate::{TreeHash, TreeHasher};
+use core::ops::{Bound, RangeBounds};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-/// The buffer `update_reader` reads through: 64 KiB, on the stack.
-const SERIAL_BUFFER_SIZE: usize = 64 << 10;
-
-/// The size of each of the two read-ahead buffers of `calculate_tree_hash` with feature `rayon`:
-/// 2 MiB per thread of the current pool, so each block gives every thread two chunks, and at
-/// most 32 MiB. Bigger buffers are slower, not faster: every page of a fresh buffer costs a
-/// page fault and a zeroing, more per byte than the copy out of the page cache (perf at
-/// 16 MiB with 2 × 8 MiB buffers: 26% of cycles against 6%).
-#[cfg(feature = "rayon")]
-pub(crate) fn read_ahead_buffer_size() -> usize {
-    (2 * crate::CHUNK_SIZE)
-        .saturating_mul(rayon::current_num_threads())
-        .min(32 << 20)
-}
-
-/// The tree hash of everything `reader` yields until end of file.
+/// The tree hash of everything `reader` yields until its end (the first `Ok(0)`), on the
+/// calling thread: botocore's `calculate_tree_hash`, without its short-read bug.
 ///
 /// Chunks are cut at byte offsets, not at read calls: a pipe or socket that returns a few bytes
 /// per `read` gives the same hash as a file. `ErrorKind::Interrupted` is retried; any other error
 /// is returned as it is, and no hash of the bytes read so far is ever given. The reader needs no
-/// `BufRead`, `Seek` or `Send`: it is read on the calling thread, through buffers of this
-/// function's own. An empty reader gives SHA-256 of nothing.
+/// `BufRead`, `Seek` or `Send`. Memory: a 64 KiB buffer on the stack. An empty reader gives
+/// SHA-256 of nothing. For all cores, use [`TreeHasher::update_reader_rayon`].
 ///
-/// With feature `rayon` (default) this is [`TreeHasher::update_reader_rayon`] with two buffers
-/// of 2 MiB per thread of the current rayon pool, at most 32 MiB each (8 MiB in all on 2
-/// cores): one is filled while the other is hashed on all cores. Input of 1 MiB or less is
-/// hashed without them, on the calling thread. Without `rayon` it is
-/// [`TreeHasher::update_reader`]: one 64 KiB buffer, one thread.
+/// # Errors
+/// The first error of `reader` other than `Interrupted`.
 ///
 /// ```
 /// use glacier_tree_hash::{calculate_tree_hash, tree_hash};
 ///
 /// let data = vec![42u8; 3 << 20];
 /// assert_eq!(calculate_tree_hash(&data[..])?, tree_hash(&data));
-///
-/// // A file: `calculate_tree_hash(std::fs::File::open(path)?)`, or `tree_hash_file(path)`.
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn calculate_tree_hash<R: Read>(reader: R) -> io::Result<TreeHash> {
-    let mut hasher = TreeHasher::new();
-    crate::consume::consume_reader(reader, &mut hasher)?;
-    Ok(hasher.finalize())
+    Ok(TreeHasher::new().update_reader(reader)?.finalize())
 }
 
-/// The tree hash of the file at `path`, by the fastest safe path.
+/// The tree hash of the file at `path`, on the calling thread: [`TreeHasher::update_file`] of
+/// the whole file. For all cores, open the file and use [`TreeHasher::update_file_rayon`].
 ///
-/// With feature `rayon` on Unix, a regular file is read with positional reads (`pread`) straight
-/// from the threads that hash it, one 1 MiB chunk at a time: all cores, no read-ahead thread,
-/// about 1 MiB of buffer per thread. Anything else (a pipe, a device, another platform, no
-/// `rayon`) goes through [`calculate_tree_hash`].
-///
-/// The length is taken when the file is opened. If the file shrinks while it is hashed, the
-/// result is an `UnexpectedEof` error; bytes appended meanwhile are not hashed; bytes rewritten
-/// meanwhile may be hashed old or new. Hash files that nobody is writing.
+/// # Errors
+/// Those of opening the file, and of [`TreeHasher::update_file`].
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-{}", std::process::id()));
@@ -73,21 +50,16 @@ pub fn calculate_tree_hash<R: Read>(reader: R) -> io::Result<TreeHash> {
 /// ```
 pub fn tree_hash_file(path: impl AsRef<Path>) -> io::Result<TreeHash> {
     let file = File::open(path)?;
-    #[cfg(all(unix, feature = "rayon"))]
-    {
-        let metadata = file.metadata()?;
-        if metadata.is_file() {
-            return positional::tree_hash_regular_file(&file, metadata.len());
-        }
-    }
-    calculate_tree_hash(file)
+    Ok(TreeHasher::new().update_file(&file, ..)?.finalize())
 }
 
 impl TreeHasher {
-    /// Adds everything `reader` yields until end of file, on the calling thread, with the
-    /// guarantees of [`calculate_tree_hash`]: any read sizes, `Interrupted` retried, other errors
-    /// returned (the hasher then holds an unspecified prefix of the input;
-    /// [`reset`](TreeHasher::reset) it before reuse). Memory: one 64 KiB buffer on the stack.
+    /// Adds everything `reader` yields until its end, on the calling thread, with the guarantees
+    /// of [`calculate_tree_hash`]. Memory: a 64 KiB buffer on the stack.
+    ///
+    /// # Errors
+    /// The first error of `reader` other than `Interrupted`; the hasher then holds an unspecified
+    /// prefix of the input ([`reset`](TreeHasher::reset) it before reuse).
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -97,174 +69,362 @@ impl TreeHasher {
     /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-    pub fn update_reader<R: Read>(&mut self, mut reader: R) -> io::Result<&mut TreeHasher> {
-        stream(&mut reader, u64::MAX, &mut |block| {
-            self.update(block);
-        })?;
+    pub fn update_reader<R: Read>(&mut self, reader: R) -> io::Result<&mut TreeHasher> {
+        read::update_reader(self, reader)?;
         Ok(self)
     }
 
     /// Adds everything `reader` yields like [`update_reader`](TreeHasher::update_reader), and
-    /// hashes on all cores while it reads (feature `rayon`).
+    /// hashes on all threads of the current rayon pool while the calling thread reads ahead
+    /// (feature `rayon`).
     ///
-    /// The first 1 MiB goes through the serial path, so small inputs cost what they cost
-    /// serially. After it, two buffers of `buffer_size` bytes (at least 1 MiB; smaller values
-    /// are raised to it): the calling thread fills one, to the brim whatever the read sizes,
-    /// while the other is hashed with [`update_rayon`](TreeHasher::update_rayon) in the current
-    /// rayon pool. So the memory is at most `2 × buffer_size` plus a 64 KiB stack buffer,
-    /// whatever the input size, and the reader needs no `Send`.
+    /// The first 1 MiB goes through the serial path and never touches the pool, so small inputs
+    /// cost what they cost serially. After it, two buffers of 2 MiB per pool thread (at most
+    /// 32 MiB each; 8 MiB in all on 2 cores): the calling thread fills one while the other is
+    /// hashed. The reader needs no `Send`.
+    ///
+    /// # Errors
+    /// As [`update_reader`](TreeHasher::update_reader).
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
     ///
     /// let data = vec![9u8; (5 << 20) + 3];
     /// let mut hasher = TreeHasher::new();
-    /// // 2 × 1 MiB of buffers.
-    /// hasher.update_reader_rayon(&data[..], 1 << 20)?;
+    /// hasher.update_reader_rayon(&data[..])?;
     /// assert_eq!(hasher.finalize(), tree_hash(&data));
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-    pub fn update_reader_rayon<R: Read>(
+    pub fn update_reader_rayon<R: Read>(&mut self, reader: R) -> io::Result<&mut TreeHasher> {
+        read::update_reader_rayon(self, reader)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` (`..` for all of it), on the calling thread, from the
+    /// one open file: nothing is opened again, so a FIFO or a device is read once.
+    ///
+    /// A regular file is read with positional reads (its cursor does not move on Unix) and
+    /// checked against what it really holds: the hash is of every byte up to the first read
+    /// that returns nothing, whatever size the file reports. A `/proc` file that reports 0
+    /// bytes, or a sysfs file that reports 4096, gives the hash of its real content; a file
+    /// that grows while it is hashed gives the hash of everything up to its end when read. A
+    /// pipe, FIFO or terminal is read through its cursor to its end; only `..` is a range of it.
+    ///
+    /// # Errors
+    /// - `UnexpectedEof` if the file shrinks below the size it had when hashing started, and if
+    ///   a bounded range reaches past the end of the file;
+    /// - `InvalidInput` for a range that ends before it starts, and for a range other than `..`
+    ///   of a file that is not a regular file; `IsADirectory` for a directory;
+    /// - any read error other than `Interrupted`.
+    ///
+    /// On an error the hasher holds an unspecified prefix of the input.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-uf-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![5u8; (2 << 20) + 9];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// assert_eq!(TreeHasher::new().update_file(&file, ..)?.finalize(), tree_hash(&data));
+    /// // One part's bytes, for its x-amz-sha256-tree-hash:
+    /// let part = TreeHasher::new().update_file(&file, (1 << 20)..(2 << 20))?.finalize();
+    /// assert_eq!(part, tree_hash(&data[1 << 20..2 << 20]));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn update_file(
         &mut self,
-        reader: R,
-        buffer_size: usize,
+        file: &File,
+        range: impl RangeBounds<u64>,
     ) -> io::Result<&mut TreeHasher> {
-        read_ahead(reader, buffer_size, &mut |block| {
-            self.update_rayon(block);
-        })?;
+        update_tree_from_file::<SerialJoin>(self, file, FileRange::of(&range)?)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` like [`update_file`](TreeHasher::update_file), on all
+    /// threads of the current rayon pool (feature `rayon`): for a regular file each thread reads
+    /// the chunks it hashes with positional reads, so the copy out of the page cache is shared
+    /// too. Anything else goes through [`update_reader_rayon`](TreeHasher::update_reader_rayon).
+    /// Input of 1 MiB or less stays on the calling thread.
+    ///
+    /// # Errors
+    /// As [`update_file`](TreeHasher::update_file).
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-ufr-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![6u8; (9 << 20) + 1];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// assert_eq!(TreeHasher::new().update_file_rayon(&file, ..)?.finalize(), tree_hash(&data));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+    pub fn update_file_rayon(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut TreeHasher> {
+        update_tree_from_file::<crate::join::RayonJoin>(self, file, FileRange::of(&range)?)?;
         Ok(self)
     }
 }
 
-/// Passes up to `limit` bytes of `reader`, in order, to `consume` through a 64 KiB stack buffer;
-/// returns how many (fewer than `limit` only at end of file).
-pub(crate) fn stream(
-    reader: &mut impl Read,
-    limit: u64,
-    consume: &mut dyn FnMut(&[u8]),
-) -> io::Result<u64> {
-    let mut buffer = [0u8; SERIAL_BUFFER_SIZE];
-    let mut taken = 0;
-    while taken < limit {
-        let want = buffer
-            .len()
-            .min(usize::try_from(limit - taken).unwrap_or(usize::MAX));
-        // `min`: a reader that claims more than it was given cannot make this panic.
-        match read_retrying(reader, &mut buffer[..want])?.min(want) {
-            0 => break,
-            n => {
-                consume(&buffer[..n]);
-                taken += n as u64;
-            }
-        }
-    }
-    Ok(taken)
+/// A byte range of a file: from `start` to `end`, or to its end of file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FileRange {
+    start: u64,
+    end: Option<u64>,
 }
 
-/// Passes everything `reader` yields, in order, to `consume`, reading one block ahead: the
-/// calling thread fills one of two `buffer_size` buffers while `consume` runs on the other in
-/// the current rayon pool. The first 1 MiB goes through [`stream`], with no buffer and no other
-/// thread. Blocks are full (`buffer_size`, at least 1 MiB) but for the first MiB and the last.
-#[cfg(feature = "rayon")]
-pub(crate) fn read_ahead<R: Read>(
-    mut reader: R,
-    buffer_size: usize,
-    consume: &mut (dyn FnMut(&[u8]) + Send),
+impl FileRange {
+    /// `range` as offsets; an error if it ends before it starts.
+    pub(crate) fn of(range: &impl RangeBounds<u64>) -> io::Result<FileRange> {
+        let start = match range.start_bound() {
+            Bound::Included(&start) => Some(start),
+            Bound::Excluded(&start) => start.checked_add(1),
+            Bound::Unbounded => Some(0),
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&end) => end.checked_add(1).map(Some),
+            Bound::Excluded(&end) => Some(Some(end)),
+            Bound::Unbounded => Some(None),
+        };
+        match (start, end) {
+            (Some(start), Some(end)) if end.is_none_or(|end| start <= end) => {
+                Ok(FileRange { start, end })
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the byte range of the file ends before it starts or past 2^64 - 1",
+            )),
+        }
+    }
+
+    /// The number of bytes in the range of a file of `len` bytes.
+    pub(crate) fn len_in(&self, len: u64) -> u64 {
+        self.end.unwrap_or(len).saturating_sub(self.start)
+    }
+
+    fn is_whole(&self) -> bool {
+        self.start == 0 && self.end.is_none()
+    }
+}
+
+/// What a file is, for reading it.
+enum FileKind {
+    /// A regular file that reports `len` bytes.
+    Regular { len: u64 },
+    /// A pipe, FIFO, socket, terminal or device: read through the cursor.
+    Stream,
+}
+
+/// The kind of `file`, refusing a directory and a range of a stream.
+fn kind_of(file: &File, range: FileRange) -> io::Result<FileKind> {
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if metadata.is_file() {
+        return Ok(FileKind::Regular {
+            len: metadata.len(),
+        });
+    }
+    if !range.is_whole() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "only a regular file has byte ranges; this one can only be read whole",
+        ));
+    }
+    Ok(FileKind::Stream)
+}
+
+/// The bytes of `file` in `range`, to any hasher, through the read loop of `J` (the calling
+/// thread, or the read-ahead pipeline). After a regular file ends early, it is an error if the
+/// range was bounded or the file has shrunk; otherwise the file held less than it reported, and
+/// what it held is the input.
+pub(crate) fn update_from_file<J: Join, H: Update>(
+    hasher: &mut H,
+    file: &File,
+    range: FileRange,
 ) -> io::Result<()> {
-    let chunk = crate::CHUNK_SIZE as u64;
-    if stream(&mut reader, chunk, consume)? < chunk {
+    let len = match kind_of(file, range)? {
+        FileKind::Stream => return read_all::<J, H>(hasher, file),
+        FileKind::Regular { len } => len,
+    };
+    let before = hasher.count();
+    read_all::<J, H>(
+        hasher,
+        FileAt {
+            file,
+            offset: range.start,
+            end: range.end,
+        },
+    )?;
+    let end = range.start + (hasher.count() - before);
+    check_end(file, range, len, end)
+}
+
+/// After a regular file of `len` bytes when hashing started yielded bytes up to `end`: an error
+/// if that is short of a bounded range, or if the file has shrunk since.
+fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Result<()> {
+    if let Some(range_end) = range.end {
+        if end < range_end {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file ends at byte {end}, before the end of the range {}..{range_end}",
+                    range.start
+                ),
+            ));
+        }
         return Ok(());
     }
-    // Allocate the buffers only once there is more: one byte tells.
-    let mut first = [0u8; 1];
-    if read_retrying(&mut reader, &mut first)? == 0 {
-        return Ok(());
-    }
-    let buffer_size = buffer_size.max(crate::CHUNK_SIZE);
-    let mut current = vec![0u8; buffer_size];
-    current[0] = first[0];
-    let mut current_len = 1 + fill(&mut reader, &mut current[1..])?;
-    let mut next = vec![0u8; buffer_size];
-    while current_len > 0 {
-        // Consume `current` in the pool while this thread fills `next`. If this thread is itself
-        // one of the pool's, waiting at the end of the scope runs pool jobs, so a pool of one
-        // thread cannot deadlock.
-        let consume = &mut *consume;
-        let block = &current[..current_len];
-        let next_len = rayon::in_place_scope(|scope| {
-            scope.spawn(move |_| consume(block));
-            fill(&mut reader, &mut next)
-        })?;
-        core::mem::swap(&mut current, &mut next);
-        current_len = next_len;
+    if end < len {
+        let now = file.metadata()?.len();
+        if now < len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the file shrank from {len} to {now} bytes while it was hashed"),
+            ));
+        }
     }
     Ok(())
 }
 
-/// One `read`, retried while it is `Interrupted`.
-fn read_retrying(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match reader.read(buffer) {
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            result => return result,
-        }
+/// Everything `reader` yields, to `hasher`, through the read loop of `J`.
+fn read_all<J: Join, H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
+    #[cfg(feature = "rayon")]
+    if J::PARALLEL {
+        return read::update_reader_rayon(hasher, reader);
     }
+    read::update_reader(hasher, reader)
 }
 
-/// Reads until `buffer` is full or the reader is at its end; returns the bytes read.
-#[cfg(feature = "rayon")]
-fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        let room = buffer.len() - filled;
-        match read_retrying(reader, &mut buffer[filled..])?.min(room) {
-            0 => break,
-            n => filled += n,
+/// The bytes of `file` in `range`, to a tree hasher. A regular file goes through positional
+/// reads of whole chunks under `J` (on Unix), then the end is confirmed by a read that returns
+/// nothing: bytes past the size the file reported are hashed too. A file that ends before its
+/// reported size without having shrunk (sysfs) is hashed again from `range.start` by streaming.
+fn update_tree_from_file<J: Join>(
+    hasher: &mut TreeHasher,
+    file: &File,
+    range: FileRange,
+) -> io::Result<()> {
+    let len = match kind_of(file, range)? {
+        FileKind::Stream => return read_all::<J, _>(hasher, file),
+        FileKind::Regular { len } => len,
+    };
+    let reported_end = range.end.unwrap_or(len);
+    if reported_end <= range.start {
+        return update_from_file::<J, _>(hasher, file, range);
+    }
+    let before = hasher.clone();
+    match positional::update::<J>(hasher, file, range.start..reported_end) {
+        Ok(()) => {}
+        Err(positional::Stop::Io(error)) => return Err(error),
+        Err(positional::Stop::EndAt(end)) => {
+            check_end(file, range, len, end)?;
+            // The file holds less than it reports and has not shrunk: hash what it holds.
+            *hasher = before;
+            return update_from_file::<J, _>(hasher, file, range);
         }
     }
-    Ok(filled)
-}
-
-/// Regular files on Unix: each pool thread reads the chunks it hashes with `pread`.
-#[cfg(all(unix, feature = "rayon"))]
-mod positional {
-    use crate::join::RayonJoin;
-    use crate::{TreeHash, TreeHasher, CHUNK_SIZE};
-    use std::fs::File;
-    use std::io;
-    use std::os::unix::fs::FileExt;
-
-    /// The tree hash of the first `len` bytes of `file`.
-    pub(super) fn tree_hash_regular_file(file: &File, len: u64) -> io::Result<TreeHash> {
-        let chunk = CHUNK_SIZE as u64;
-        let whole_chunks = len / chunk;
-        let read_chunk = |index: u64, buffer: &mut [u8]| {
-            file.read_exact_at(buffer, index * chunk)
-                .map_err(|error| changed_size(error, len))
+    if range.end.is_none() {
+        // Past the reported size: usually one read that returns nothing.
+        let rest = FileRange {
+            start: reported_end,
+            end: None,
         };
-        let mut hasher = TreeHasher::new();
-        hasher.push_chunks::<RayonJoin, io::Error>(whole_chunks, &|index| {
+        update_from_file::<J, _>(hasher, file, rest)?;
+    }
+    Ok(())
+}
+
+/// Whole chunks of a regular file, each read by the thread that hashes it.
+mod positional {
+    use crate::join::Join;
+    use crate::read::{read_at, FileAt};
+    use crate::{TreeHasher, CHUNK_SIZE};
+    use core::ops::Range;
+    use std::fs::File;
+    use std::io::{self, Read};
+
+    /// Why positional hashing stopped.
+    pub(super) enum Stop {
+        /// The file ended at this offset, before the end of the range.
+        EndAt(u64),
+        /// A read failed.
+        Io(io::Error),
+    }
+
+    /// Adds the bytes of `file` in `range` to `hasher`: the rest of its leaf in progress and the
+    /// short tail on the calling thread, the whole chunks between them under `J`.
+    pub(super) fn update<J: Join>(
+        hasher: &mut TreeHasher,
+        file: &File,
+        range: Range<u64>,
+    ) -> Result<(), Stop> {
+        let head_len = (hasher.leaf_room() as u64).min(range.end - range.start);
+        let chunks_start = range.start + head_len;
+        read_exactly(hasher, file, range.start..chunks_start)?;
+        let chunk = CHUNK_SIZE as u64;
+        let whole_chunks = (range.end - chunks_start) / chunk;
+        let chunks_end = chunks_start + whole_chunks * chunk;
+        hasher.push_chunks::<J, Stop>(whole_chunks, &|index| {
+            let offset = chunks_start + index * chunk;
             let mut buffer = vec![0u8; CHUNK_SIZE];
-            read_chunk(index, &mut buffer)?;
+            read_chunk(file, &mut buffer, offset)?;
             Ok(crate::tree::sha256(&buffer))
         })?;
-        let mut tail = vec![0u8; (len % chunk) as usize];
-        read_chunk(whole_chunks, &mut tail)?;
-        Ok(hasher.update(&tail).finalize())
+        read_exactly(hasher, file, chunks_end..range.end)
     }
 
-    /// A file that ends early has shrunk since its length was taken: say so.
-    fn changed_size(error: io::Error, len: u64) -> io::Error {
-        if error.kind() == io::ErrorKind::UnexpectedEof {
-            io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the file shrank below its length of {len} bytes while it was hashed"),
-            )
-        } else {
-            error
+    /// Fills `buffer` from `offset`, or says where the file ended.
+    fn read_chunk(file: &File, buffer: &mut [u8], offset: u64) -> Result<(), Stop> {
+        let mut filled = 0;
+        while filled < buffer.len() {
+            match read_at(file, &mut buffer[filled..], offset + filled as u64) {
+                Ok(0) => return Err(Stop::EndAt(offset + filled as u64)),
+                Ok(n) => filled += n.min(buffer.len() - filled),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(Stop::Io(error)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the bytes of `range` (less than one chunk) on the calling thread, or says where the
+    /// file ended.
+    fn read_exactly(hasher: &mut TreeHasher, file: &File, range: Range<u64>) -> Result<(), Stop> {
+        let mut reader = FileAt {
+            file,
+            offset: range.start,
+            end: Some(range.end),
+        };
+        let mut buffer = [0u8; 64 << 10];
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) if reader.offset == range.end => return Ok(()),
+                Ok(0) => return Err(Stop::EndAt(reader.offset)),
+                Ok(n) => {
+                    hasher.update(&buffer[..n]);
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(Stop::Io(error)),
+            }
         }
     }
 }
@@ -282,7 +442,6 @@ mod positional {
 /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl Write for TreeHasher {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.update(buf);

@@ -86,7 +86,6 @@
 #![warn(missing_docs)]
 
 mod checksums;
-mod consume;
 mod hash;
 mod hasher;
 #[cfg(feature = "std")]
@@ -97,6 +96,8 @@ mod multipart;
 mod parts;
 #[cfg(feature = "std")]
 mod passthrough;
+#[cfg(feature = "std")]
+mod read;
 #[cfg(feature = "serde")]
 mod serde_support;
 #[cfg(feature = "tokio")]
@@ -106,7 +107,7 @@ mod traits;
 mod tree;
 
 pub use checksums::{ChecksumHasher, Checksums};
-pub use hash::{HexError, Sha256Hash, TreeHash};
+pub use hash::{HexDigits, HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
@@ -115,11 +116,11 @@ pub use io::{calculate_tree_hash, tree_hash_file};
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use multipart::{
     AddPartError, ArchiveAssembler, AssembleError, AssemblyProblem, MultipartHasher,
-    MultipartSummary, PartChecksums, PartDifference, TooManyParts,
+    MultipartSummary, PartChecksums, PartDifference,
 };
 pub use parts::{
     content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
-    ContentRange, ContentRangeError, PartSize, PartSizeError, Parts,
+    ContentRange, ContentRangeError, Part, PartSize, PartSizeError, Parts, TooManyParts,
 };
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -1,59 +1,47 @@
 //! Multipart uploads (feature `std`): every part's checksums in one pass over the archive, and
 //! an assembler that checks parts the way CompleteMultipartUpload does.
 
-use crate::{combine, ChecksumHasher, Checksums, ContentRange, PartSize, TreeHash};
+use crate::io::FileRange;
+use crate::join::{Join, SerialJoin, Update};
+use crate::{combine, ChecksumHasher, Checksums, Part, PartSize, TooManyParts, TreeHash};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fs::File;
 use std::io::{self, Read};
-use std::ops::Range;
+use std::ops::{Range, RangeBounds};
 
-/// One part of a multipart upload: its byte range and the checksums UploadMultipartPart sends.
+/// One part of a multipart upload and the checksums its UploadMultipartPart request sends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PartChecksums {
-    /// The part's bytes in the archive, half-open.
-    pub range: Range<u64>,
+    /// The part: its index, its bytes in the archive, its `Content-Range`.
+    pub part: Part,
     /// `x-amz-sha256-tree-hash` and `x-amz-content-sha256` for the part.
     pub checksums: Checksums,
-}
-
-impl PartChecksums {
-    /// The part's `Content-Range` header value, `bytes FIRST-LAST/*`.
-    ///
-    /// ```
-    /// use glacier_tree_hash::{MultipartHasher, PartSize};
-    ///
-    /// let summary = MultipartHasher::new(PartSize::MIN).update(&[0; 5]).finish()?;
-    /// assert_eq!(summary.parts[0].content_range().to_string(), "bytes 0-4/*");
-    /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
-    /// ```
-    pub fn content_range(&self) -> ContentRange {
-        // Parts are never empty, so `end - 1` is the last byte.
-        ContentRange {
-            first: self.range.start,
-            last: self.range.end.saturating_sub(1),
-        }
-    }
 }
 
 /// What a multipart upload needs, from one read of the archive: see [`MultipartHasher`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MultipartSummary {
-    /// The part size every part but the last has.
+    /// The part size every part but the last has: `x-amz-part-size` of
+    /// InitiateMultipartUpload.
     pub part_size: PartSize,
     /// The parts in order, for UploadMultipartPart.
     pub parts: Vec<PartChecksums>,
-    /// `archiveSize` for CompleteMultipartUpload: the sum of the part sizes.
+    /// `x-amz-archive-size` of CompleteMultipartUpload: the sum of the part sizes.
     pub archive_size: u64,
-    /// `checksum` for CompleteMultipartUpload: [`combine`] of the parts' tree hashes.
+    /// `x-amz-sha256-tree-hash` of CompleteMultipartUpload: [`combine`] of the parts' tree
+    /// hashes.
     pub tree_hash: TreeHash,
 }
 
 /// Hashes an archive once and yields every part's range, tree hash and SHA-256, and the archive's
 /// size and tree hash, which it gets by combining the part hashes (no second pass).
 ///
-/// Memory: two hashers (about 2.4 KiB) and 80 bytes per part: 800 KB for Glacier's 10,000
-/// parts. [`finish`](MultipartHasher::finish) refuses an archive of more parts than that; the
-/// hasher stops keeping parts past 10,000, so memory stays bounded whatever the input.
+/// Memory: two hashers (about 2.4 KiB) and 96 bytes per part: under 1 MB for Glacier's 10,000
+/// parts. Past 10,000 parts it stops hashing (only counting bytes), the read and file methods
+/// stop reading with an error, and [`finalize`](MultipartHasher::finalize) refuses: memory stays
+/// bounded whatever the input, and an archive too large for its part size is refused as soon as
+/// that is known (before the first read, for a regular file).
 ///
 /// A whole multipart upload:
 ///
@@ -64,30 +52,31 @@ pub struct MultipartSummary {
 /// # std::fs::create_dir_all(&dir)?;
 /// # let path = dir.join("archive.tar");
 /// # std::fs::write(&path, vec![7u8; (20 << 20) + 12345])?;
+/// let file = std::fs::File::open(&path)?;
 /// // 1. Choose the part size: the smallest within the 10,000-part limit, or your own.
-/// let archive_size = std::fs::metadata(&path)?.len();
+/// let archive_size = file.metadata()?.len();
 /// let part_size = PartSize::for_archive(archive_size)?.max("8MiB".parse()?);
 ///
 /// // 2. Read the file once; every part's checksums come out of that one pass.
-/// let mut hasher = MultipartHasher::new(part_size);
-/// hasher.update_reader(std::fs::File::open(&path)?)?;
-/// let summary = hasher.finish()?;
+/// let summary = MultipartHasher::new(part_size).update_file(&file, ..)?.finalize()?;
 ///
 /// // 3. InitiateMultipartUpload with `x-amz-part-size: 8388608`, then one
 /// //    UploadMultipartPart per part:
-/// for part in &summary.parts {
-///     let content_range = part.content_range().to_string(); // Content-Range
-///     let tree_hash = part.checksums.tree_hash.to_string(); // x-amz-sha256-tree-hash
-///     let sha256 = part.checksums.sha256.to_string(); // x-amz-content-sha256
-///     // send bytes part.range of the file with these three headers
+/// let part_size_header = part_size.to_string();
+/// for hashed in &summary.parts {
+///     let content_range = hashed.part.content_range().to_string(); // Content-Range
+///     let tree_hash = hashed.checksums.tree_hash.to_string(); // x-amz-sha256-tree-hash
+///     let sha256 = hashed.checksums.sha256.to_string(); // x-amz-content-sha256
+///     // send bytes hashed.part.range() of the file with these three headers
 /// #   let _ = (content_range, tree_hash, sha256);
 /// }
-/// assert_eq!(summary.parts[0].content_range().to_string(), "bytes 0-8388607/*");
+/// assert_eq!(part_size_header, "8388608");
+/// assert_eq!(summary.parts[0].part.content_range().to_string(), "bytes 0-8388607/*");
 /// assert_eq!(summary.parts.len(), 3);
 ///
 /// // 4. CompleteMultipartUpload with these two values:
 /// let archive_size_header = summary.archive_size; // x-amz-archive-size
-/// let checksum = summary.tree_hash.to_string(); // x-amz-sha256-tree-hash
+/// let checksum = String::from(summary.tree_hash); // x-amz-sha256-tree-hash
 /// assert_eq!(archive_size_header, archive_size);
 /// assert_eq!(summary.tree_hash, glacier_tree_hash::tree_hash_file(&path)?);
 /// # let _ = checksum;
@@ -99,8 +88,8 @@ pub struct MultipartHasher {
     part_size: PartSize,
     current: ChecksumHasher,
     parts: Vec<PartChecksums>,
-    /// Parts completed, including any past the 10,000 kept.
-    part_count: u64,
+    /// Bytes of the closed parts, and past 10,000 parts every byte seen.
+    closed: u64,
 }
 
 impl MultipartHasher {
@@ -109,16 +98,17 @@ impl MultipartHasher {
     /// ```
     /// use glacier_tree_hash::{MultipartHasher, PartSize};
     ///
-    /// let summary = MultipartHasher::new(PartSize::MIN).finish()?;
+    /// let summary = MultipartHasher::new(PartSize::MIN).finalize()?;
     /// assert_eq!((summary.parts.len(), summary.archive_size), (0, 0));
     /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
     /// ```
+    #[must_use]
     pub fn new(part_size: PartSize) -> MultipartHasher {
         MultipartHasher {
             part_size,
             current: ChecksumHasher::new(),
             parts: Vec::new(),
-            part_count: 0,
+            closed: 0,
         }
     }
 
@@ -129,11 +119,12 @@ impl MultipartHasher {
     ///
     /// let mut hasher = MultipartHasher::new(PartSize::MIN);
     /// hasher.update(&[1; 1 << 20]).update(&[2; 10]);
-    /// assert_eq!(hasher.finish()?.parts.len(), 2);
+    /// assert_eq!(hasher.finalize()?.parts.len(), 2);
     /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
     /// ```
     pub fn update(&mut self, data: &[u8]) -> &mut MultipartHasher {
-        self.update_with(data, ChecksumHasher::update)
+        self.update_with::<SerialJoin>(data);
+        self
     }
 
     /// Adds the next bytes of the archive, hashing on all cores (feature `rayon`): see
@@ -143,126 +134,226 @@ impl MultipartHasher {
     /// use glacier_tree_hash::{MultipartHasher, PartSize};
     ///
     /// let data = vec![3u8; 9 << 20];
-    /// let parallel = MultipartHasher::new(PartSize::MIN).update_rayon(&data).finish()?;
-    /// let serial = MultipartHasher::new(PartSize::MIN).update(&data).finish()?;
+    /// let parallel = MultipartHasher::new(PartSize::MIN).update_rayon(&data).finalize()?;
+    /// let serial = MultipartHasher::new(PartSize::MIN).update(&data).finalize()?;
     /// assert_eq!(parallel, serial);
     /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
     /// ```
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut MultipartHasher {
-        self.update_with(data, ChecksumHasher::update_rayon)
-    }
-
-    /// Splits `data` at part boundaries and feeds each piece with `update`.
-    fn update_with(
-        &mut self,
-        mut data: &[u8],
-        update: for<'a> fn(&'a mut ChecksumHasher, &[u8]) -> &'a mut ChecksumHasher,
-    ) -> &mut MultipartHasher {
-        while !data.is_empty() {
-            let room = self.part_size.bytes() - self.current.count();
-            let take = usize::try_from(room).map_or(data.len(), |room| room.min(data.len()));
-            let (piece, rest) = data.split_at(take);
-            update(&mut self.current, piece);
-            data = rest;
-            if self.current.count() == self.part_size.bytes() {
-                self.close_part();
-            }
-        }
+        self.update_with::<crate::join::RayonJoin>(data);
         self
     }
 
-    /// Records the part in progress and starts the next.
-    fn close_part(&mut self) {
-        let start = self.part_count * self.part_size.bytes();
-        let part = PartChecksums {
-            range: start..start + self.current.count(),
-            checksums: self.current.finalize(),
-        };
-        if self.part_count < PartSize::MAX_PARTS {
-            self.parts.push(part);
-        }
-        self.part_count += 1;
-        self.current = ChecksumHasher::new();
+    /// Adds everything `reader` yields, on the calling thread, with the guarantees of
+    /// [`calculate_tree_hash`](crate::calculate_tree_hash); it stops reading as soon as the
+    /// 10,001st part begins.
+    ///
+    /// # Errors
+    /// The first error of `reader` other than `Interrupted`, and past 10,000 parts an
+    /// `InvalidInput` error whose inner error is the [`TooManyParts`]
+    /// (`error.get_ref()` and `downcast_ref`). The hasher then holds some prefix of the input.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{MultipartHasher, PartSize, TooManyParts};
+    ///
+    /// let data = vec![4u8; 3 << 20];
+    /// let mut hasher = MultipartHasher::new(PartSize::MIN);
+    /// hasher.update_reader(&data[..])?;
+    /// assert_eq!(hasher.finalize()?.archive_size, 3 << 20);
+    ///
+    /// let endless = std::io::repeat(0);
+    /// let error = MultipartHasher::new(PartSize::MIN).update_reader(endless).unwrap_err();
+    /// let too_many = error.get_ref().and_then(|inner| inner.downcast_ref::<TooManyParts>());
+    /// assert_eq!(too_many.map(|e| e.part_count()), Some(10_001));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_reader<R: Read>(&mut self, reader: R) -> io::Result<&mut MultipartHasher> {
+        crate::read::update_reader(self, reader)?;
+        Ok(self)
     }
 
-    /// Adds everything `reader` yields, with the guarantees of
-    /// [`calculate_tree_hash`](crate::calculate_tree_hash): any read sizes, `Interrupted`
-    /// retried, other errors returned (the hasher then holds some prefix of the input). With
-    /// feature `rayon`, reading overlaps hashing in two buffers of 2 MiB per rayon thread.
+    /// Adds everything `reader` yields like [`update_reader`](MultipartHasher::update_reader),
+    /// hashing on the current rayon pool while the calling thread reads ahead (feature `rayon`).
+    ///
+    /// # Errors
+    /// As [`update_reader`](MultipartHasher::update_reader).
     ///
     /// ```
     /// use glacier_tree_hash::{MultipartHasher, PartSize};
     ///
     /// let data = vec![4u8; 3 << 20];
     /// let mut hasher = MultipartHasher::new(PartSize::MIN);
-    /// hasher.update_reader(&data[..])?;
-    /// assert_eq!(hasher.finish()?.archive_size, 3 << 20);
+    /// hasher.update_reader_rayon(&data[..])?;
+    /// assert_eq!(hasher.finalize()?.parts.len(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn update_reader<R: Read>(&mut self, reader: R) -> io::Result<&mut MultipartHasher> {
-        crate::consume::consume_reader(reader, self)?;
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+    pub fn update_reader_rayon<R: Read>(
+        &mut self,
+        reader: R,
+    ) -> io::Result<&mut MultipartHasher> {
+        crate::read::update_reader_rayon(self, reader)?;
         Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` (`..` for all of it) on the calling thread, with the
+    /// checks of [`TreeHasher::update_file`](crate::TreeHasher::update_file). A regular file
+    /// whose size needs more than 10,000 parts is refused before the first read.
+    ///
+    /// # Errors
+    /// As [`TreeHasher::update_file`](crate::TreeHasher::update_file), and [`TooManyParts`]
+    /// as for [`update_reader`](MultipartHasher::update_reader).
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, MultipartHasher, PartSize};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-mf-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![8u8; (4 << 20) + 1];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let summary = MultipartHasher::new(PartSize::new(2 << 20)?).update_file(&file, ..)?.finalize()?;
+    /// assert_eq!(summary.tree_hash, tree_hash(&data));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_file(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut MultipartHasher> {
+        let range = self.refuse_known_size(file, &range)?;
+        crate::io::update_from_file::<SerialJoin, _>(self, file, range)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` like [`update_file`](MultipartHasher::update_file),
+    /// reading ahead on the calling thread while the pool hashes (feature `rayon`).
+    ///
+    /// # Errors
+    /// As [`update_file`](MultipartHasher::update_file).
+    ///
+    /// ```
+    /// use glacier_tree_hash::{MultipartHasher, PartSize};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-mfr-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// std::fs::write(&path, vec![8u8; 3 << 20])?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let summary = MultipartHasher::new(PartSize::MIN).update_file_rayon(&file, ..)?.finalize()?;
+    /// assert_eq!(summary.parts.len(), 3);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+    pub fn update_file_rayon(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut MultipartHasher> {
+        let range = self.refuse_known_size(file, &range)?;
+        crate::io::update_from_file::<crate::join::RayonJoin, _>(self, file, range)?;
+        Ok(self)
+    }
+
+    /// `range` as a [`FileRange`], refused with [`TooManyParts`] if the size the file reports
+    /// already needs more than 10,000 parts.
+    fn refuse_known_size(
+        &self,
+        file: &File,
+        range: &impl RangeBounds<u64>,
+    ) -> io::Result<FileRange> {
+        let range = FileRange::of(range)?;
+        let metadata = file.metadata()?;
+        if metadata.is_file() {
+            let bytes = range.len_in(metadata.len());
+            let error = self
+                .part_size
+                .check_archive_size(self.count().saturating_add(bytes));
+            error.map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+        }
+        Ok(range)
     }
 
     /// The parts and the archive's size and tree hash. The hasher is unchanged, so this may be
     /// called at any time. An empty archive has no parts and the empty-input tree hash.
     ///
+    /// # Errors
+    /// [`TooManyParts`] past 10,000 parts.
+    ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, MultipartHasher, PartSize};
     ///
     /// let data = vec![8u8; (4 << 20) + 1];
-    /// let summary = MultipartHasher::new(PartSize::new(2 << 20)?).update(&data).finish()?;
+    /// let summary = MultipartHasher::new(PartSize::new(2 << 20)?).update(&data).finalize()?;
     /// assert_eq!(summary.tree_hash, tree_hash(&data));
-    /// assert_eq!(summary.parts[2].range, (4 << 20)..(4 << 20) + 1);
+    /// assert_eq!(summary.parts[2].part.range(), (4 << 20)..(4 << 20) + 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn finish(&self) -> Result<MultipartSummary, TooManyParts> {
-        let mut finished = self.clone();
-        if finished.current.count() > 0 {
-            finished.close_part();
+    pub fn finalize(&self) -> Result<MultipartSummary, TooManyParts> {
+        if let Some(error) = self.too_many_parts() {
+            return Err(error);
         }
-        if finished.part_count > PartSize::MAX_PARTS {
-            return Err(TooManyParts {
-                part_size: self.part_size,
-                parts: finished.part_count,
-            });
+        let mut parts = self.parts.clone();
+        if self.current.count() > 0 {
+            parts.push(self.current_part());
         }
-        let hashes: Vec<TreeHash> = finished
-            .parts
-            .iter()
-            .map(|part| part.checksums.tree_hash)
-            .collect();
+        let hashes: Vec<TreeHash> = parts.iter().map(|p| p.checksums.tree_hash).collect();
         Ok(MultipartSummary {
             part_size: self.part_size,
-            archive_size: finished.parts.last().map_or(0, |part| part.range.end),
+            archive_size: self.count(),
             tree_hash: combine(&hashes),
-            parts: finished.parts,
+            parts,
         })
     }
-}
 
-/// An archive needs more than 10,000 parts of the chosen size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooManyParts {
-    /// The part size chosen.
-    pub part_size: PartSize,
-    /// The parts the archive has at that size.
-    pub parts: u64,
-}
-
-impl fmt::Display for TooManyParts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the archive has {} parts of {}, but Glacier allows at most 10,000: choose a larger part size",
-            self.parts, self.part_size
-        )
+    /// The part in progress, with its checksums so far.
+    fn current_part(&self) -> PartChecksums {
+        let index = self.parts.len() as u64;
+        let end = self.closed + self.current.count();
+        PartChecksums {
+            part: Part::spanning(index, self.closed..end),
+            checksums: self.current.finalize(),
+        }
     }
 }
 
-impl std::error::Error for TooManyParts {}
+impl Update for MultipartHasher {
+    /// Splits `data` at part boundaries; past 10,000 parts only counts it.
+    fn update_with<J: Join>(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.parts.len() as u64 == PartSize::MAX_PARTS {
+                self.closed = self.closed.saturating_add(data.len() as u64);
+                return;
+            }
+            let room = self.part_size.bytes() - self.current.count();
+            let take = usize::try_from(room).map_or(data.len(), |room| room.min(data.len()));
+            let (piece, rest) = data.split_at(take);
+            self.current.update_with::<J>(piece);
+            data = rest;
+            if self.current.count() == self.part_size.bytes() {
+                let part = self.current_part();
+                self.closed += self.current.count();
+                self.parts.push(part);
+                self.current = ChecksumHasher::new();
+            }
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.closed + self.current.count()
+    }
+
+    fn too_many_parts(&self) -> Option<TooManyParts> {
+        self.part_size.check_archive_size(self.count()).err()
+    }
+}
 
 /// The archive checksum from part hashes uploaded in any order, checked the way Glacier checks a
 /// CompleteMultipartUpload: no missing ranges, only the last part short, nothing past the end.
@@ -296,6 +387,7 @@ impl ArchiveAssembler {
     /// let assembler = ArchiveAssembler::new(PartSize::MIN);
     /// assert!(assembler.assemble(1).is_err()); // the only part is missing
     /// ```
+    #[must_use]
     pub fn new(part_size: PartSize) -> ArchiveAssembler {
         ArchiveAssembler {
             part_size,
@@ -307,6 +399,9 @@ impl ArchiveAssembler {
     /// again replaces the earlier hash, as an upload of the same range does in Glacier.
     /// Refused: an empty range, a start that is not a multiple of the part size, a range longer
     /// than the part size, and a range that overlaps a different one already added.
+    ///
+    /// # Errors
+    /// [`AddPartError`], naming the range and what is wrong with it; the assembler is unchanged.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, AddPartError, ArchiveAssembler, PartSize};
@@ -356,6 +451,10 @@ impl ArchiveAssembler {
     /// The archive checksum for CompleteMultipartUpload, if the parts added make up exactly
     /// `archive_size` bytes; otherwise every problem found, in byte order.
     ///
+    /// # Errors
+    /// [`AssembleError`] with every missing range, short part that is not the last, and part
+    /// past the end, in byte order (an empty archive first).
+    ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, ArchiveAssembler, AssemblyProblem, PartSize};
     ///
@@ -380,19 +479,16 @@ impl ArchiveAssembler {
         }
         let mut covered = 0;
         for (&start, &(end, _)) in &self.parts {
-            if start >= archive_size {
-                problems.push(AssemblyProblem::PastArchiveSize(start..end));
-                continue;
-            }
-            if covered < start {
-                problems.push(AssemblyProblem::Missing(covered..start));
+            let gap_end = start.min(archive_size);
+            if covered < gap_end {
+                problems.push(AssemblyProblem::Missing(covered..gap_end));
             }
             if end > archive_size {
                 problems.push(AssemblyProblem::PastArchiveSize(start..end));
             } else if end - start < self.part_size.bytes() && end != archive_size {
                 problems.push(AssemblyProblem::ShortPartNotLast(start..end));
             }
-            covered = end;
+            covered = covered.max(end.min(archive_size));
         }
         if covered < archive_size {
             problems.push(AssemblyProblem::Missing(covered..archive_size));
@@ -429,6 +525,7 @@ impl ArchiveAssembler {
     /// );
     /// # Ok::<(), glacier_tree_hash::AddPartError>(())
     /// ```
+    #[must_use]
     pub fn differences(
         &self,
         listed: impl IntoIterator<Item = (Range<u64>, TreeHash)>,
@@ -467,6 +564,7 @@ impl ArchiveAssembler {
 
 /// Why [`ArchiveAssembler::add_part`] refused a part.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AddPartError {
     /// The range has no bytes.
     Empty {
@@ -520,6 +618,7 @@ impl std::error::Error for AddPartError {}
 
 /// Why [`ArchiveAssembler::assemble`] refused: every problem found.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssembleError {
     /// The archive size asked for.
     pub archive_size: u64,
@@ -529,6 +628,7 @@ pub struct AssembleError {
 
 /// One thing wrong with the parts of an archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AssemblyProblem {
     /// The archive size is zero: Glacier has no empty multipart archives.
     EmptyArchive,
@@ -568,6 +668,7 @@ impl std::error::Error for AssembleError {}
 /// A part on which the local hashes and a ListParts response disagree: see
 /// [`ArchiveAssembler::differences`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PartDifference {
     /// Both have the part, with different tree hashes.
     Differs {

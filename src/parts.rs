@@ -17,7 +17,8 @@ const MIB: u64 = 1 << 20;
 /// use glacier_tree_hash::PartSize;
 ///
 /// let size = PartSize::new(8 << 20)?;
-/// assert_eq!(size.to_string(), "8 MiB");
+/// assert_eq!(size.to_string(), "8388608"); // the value of `x-amz-part-size`
+/// assert_eq!(format!("{size:#}"), "8 MiB"); // for people
 /// assert_eq!("8MiB".parse::<PartSize>()?, size);
 /// assert!(PartSize::new(3 << 20).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -32,8 +33,14 @@ impl PartSize {
     pub const MAX: PartSize = PartSize(4 << 30);
     /// The most parts one multipart upload may have: 10,000.
     pub const MAX_PARTS: u64 = 10_000;
+    /// A common choice, 64 MiB: 160 requests for 10 GiB, 64 MiB in memory per part in flight.
+    pub const COMMON: PartSize = PartSize(64 << 20);
 
     /// `bytes` as a part size, if it is 1 MiB × 2^k from 1 MiB to 4 GiB.
+    ///
+    /// # Errors
+    /// [`PartSizeError::TooSmall`], [`PartSizeError::TooLarge`] or
+    /// [`PartSizeError::NotPowerOfTwoMib`], with the size given.
     ///
     /// ```
     /// use glacier_tree_hash::{PartSize, PartSizeError};
@@ -56,27 +63,62 @@ impl PartSize {
         }
     }
 
-    /// The smallest part size that splits `archive_size` bytes into at most 10,000 parts; an
-    /// error past 10,000 × 4 GiB.
+    /// The smallest part size that splits `archive_size` bytes into at most 10,000 parts: the
+    /// fewest bytes held in memory per part in flight, at the cost of the most requests (5,120
+    /// requests of 2 MiB for 10 GiB). For fewer, larger requests take the larger of this and
+    /// your own choice; [`PartSize::COMMON`] (64 MiB) is a usual one.
+    ///
+    /// # Errors
+    /// [`TooManyParts`] if even 4 GiB parts are more than 10,000 (above 40,000 GiB).
     ///
     /// ```
     /// use glacier_tree_hash::PartSize;
     ///
     /// assert_eq!(PartSize::for_archive(0)?, PartSize::MIN);
     /// assert_eq!(PartSize::for_archive(10_000 << 20)?, PartSize::MIN);
-    /// assert_eq!(PartSize::for_archive((10_000 << 20) + 1)?.to_string(), "2 MiB");
+    /// assert_eq!(PartSize::for_archive((10_000 << 20) + 1)?.bytes(), 2 << 20);
+    /// let archive_size = 10 << 30; // 10 GiB
+    /// let part_size = PartSize::for_archive(archive_size)?.max(PartSize::COMMON);
+    /// assert_eq!(part_size.part_count(archive_size), 160);
     /// assert!(PartSize::for_archive(10_000 * (4 << 30) + 1).is_err());
-    /// # Ok::<(), glacier_tree_hash::PartSizeError>(())
+    /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
     /// ```
-    pub const fn for_archive(archive_size: u64) -> Result<PartSize, PartSizeError> {
+    pub const fn for_archive(archive_size: u64) -> Result<PartSize, TooManyParts> {
         let mut size = PartSize::MIN;
         while size.part_count(archive_size) > PartSize::MAX_PARTS {
             if size.0 == PartSize::MAX.0 {
-                return Err(PartSizeError::ArchiveTooLarge { archive_size });
+                return Err(TooManyParts {
+                    part_size: size,
+                    archive_size,
+                });
             }
             size = PartSize(size.0 * 2);
         }
         Ok(size)
+    }
+
+    /// Refuses an archive of `archive_size` bytes that needs more than 10,000 parts of this size,
+    /// before anything is read or sent.
+    ///
+    /// # Errors
+    /// [`TooManyParts`], naming the archive size and this part size.
+    ///
+    /// ```
+    /// use glacier_tree_hash::PartSize;
+    ///
+    /// assert!(PartSize::MIN.check_archive_size(10_000 << 20).is_ok());
+    /// let error = PartSize::MIN.check_archive_size((10_000 << 20) + 1).unwrap_err();
+    /// assert_eq!(error.part_count(), 10_001);
+    /// ```
+    pub const fn check_archive_size(self, archive_size: u64) -> Result<(), TooManyParts> {
+        if self.part_count(archive_size) > PartSize::MAX_PARTS {
+            Err(TooManyParts {
+                part_size: self,
+                archive_size,
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// The size in bytes.
@@ -84,6 +126,7 @@ impl PartSize {
     /// ```
     /// assert_eq!(glacier_tree_hash::PartSize::MAX.bytes(), 4 << 30);
     /// ```
+    #[must_use]
     pub const fn bytes(self) -> u64 {
         self.0
     }
@@ -96,21 +139,27 @@ impl PartSize {
     /// assert_eq!(size.part_count(1), 1);
     /// assert_eq!(size.part_count((2 << 20) + 1), 3);
     /// ```
+    #[must_use]
     pub const fn part_count(self, archive_size: u64) -> u64 {
         archive_size.div_ceil(self.0)
     }
 
-    /// The parts of an archive of `archive_size` bytes, in order, as half-open byte ranges:
-    /// all of this size but the last, which may be shorter.
+    /// The parts of an archive of `archive_size` bytes, in order: all of this size but the
+    /// last, which may be shorter. None for an empty archive. It does not check the 10,000-part
+    /// limit: see [`check_archive_size`](PartSize::check_archive_size).
     ///
     /// ```
     /// use glacier_tree_hash::PartSize;
     ///
     /// const MIB: u64 = 1 << 20;
     /// let parts: Vec<_> = PartSize::new(2 * MIB)?.parts(5 * MIB).collect();
-    /// assert_eq!(parts, [0..2 * MIB, 2 * MIB..4 * MIB, 4 * MIB..5 * MIB]);
+    /// let ranges: Vec<_> = parts.iter().map(|part| part.range()).collect();
+    /// assert_eq!(ranges, [0..2 * MIB, 2 * MIB..4 * MIB, 4 * MIB..5 * MIB]);
+    /// assert_eq!(parts[2].index(), 2);
+    /// assert_eq!(parts[2].content_range().to_string(), "bytes 4194304-5242879/*");
     /// # Ok::<(), glacier_tree_hash::PartSizeError>(())
     /// ```
+    #[must_use]
     pub const fn parts(self, archive_size: u64) -> Parts {
         Parts {
             next: 0,
@@ -121,9 +170,12 @@ impl PartSize {
 }
 
 impl fmt::Display for PartSize {
-    /// `1 MiB` to `512 MiB`, then `1 GiB`, `2 GiB`, `4 GiB`.
+    /// The number of bytes, as `x-amz-part-size` wants it (`8388608`); with `{:#}`, the size for
+    /// people: `1 MiB` to `512 MiB`, then `1 GiB`, `2 GiB`, `4 GiB`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 >= 1 << 30 {
+        if !f.alternate() {
+            write!(f, "{}", self.0)
+        } else if self.0 >= 1 << 30 {
             write!(f, "{} GiB", self.0 >> 30)
         } else {
             write!(f, "{} MiB", self.0 >> 20)
@@ -160,8 +212,7 @@ impl FromStr for PartSize {
             .parse::<u64>()
             .ok()
             .and_then(|n| n.checked_mul(1 << shift))
-            // Past u64, so past 4 GiB.
-            .ok_or(PartSizeError::TooLarge { bytes: u64::MAX })?;
+            .ok_or(PartSizeError::Overflow)?;
         PartSize::new(bytes)
     }
 }
@@ -184,13 +235,14 @@ fn unit_shift(unit: &str) -> Result<u32, PartSizeError> {
 
 /// Why a size is not a Glacier part size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PartSizeError {
     /// Below 1 MiB.
     TooSmall {
         /// The size asked for.
         bytes: u64,
     },
-    /// Above 4 GiB (`u64::MAX` stands for a number too large to read).
+    /// Above 4 GiB.
     TooLarge {
         /// The size asked for.
         bytes: u64,
@@ -200,11 +252,8 @@ pub enum PartSizeError {
         /// The size asked for.
         bytes: u64,
     },
-    /// No part size splits the archive into 10,000 parts or fewer.
-    ArchiveTooLarge {
-        /// The archive size asked for.
-        archive_size: u64,
-    },
+    /// Text whose number of bytes does not fit in 64 bits.
+    Overflow,
     /// Text that is not a number with an optional unit (B, KiB, MiB, GiB).
     Unreadable,
 }
@@ -218,9 +267,6 @@ impl fmt::Display for PartSizeError {
                 f,
                 "a part size of {bytes} bytes is below 1 MiB; valid sizes are {VALID_SIZES}"
             ),
-            PartSizeError::TooLarge { bytes: u64::MAX } => {
-                write!(f, "that part size is above 4 GiB; valid sizes are {VALID_SIZES}")
-            }
             PartSizeError::TooLarge { bytes } => write!(
                 f,
                 "a part size of {bytes} bytes is above 4 GiB; valid sizes are {VALID_SIZES}"
@@ -229,9 +275,9 @@ impl fmt::Display for PartSizeError {
                 f,
                 "a part size of {bytes} bytes is not 1 MiB times a power of two; valid sizes are {VALID_SIZES}"
             ),
-            PartSizeError::ArchiveTooLarge { archive_size } => write!(
+            PartSizeError::Overflow => write!(
                 f,
-                "an archive of {archive_size} bytes needs more than 10,000 parts even of 4 GiB"
+                "that part size is more bytes than 64 bits hold; valid sizes are {VALID_SIZES}"
             ),
             PartSizeError::Unreadable => write!(
                 f,
@@ -243,7 +289,146 @@ impl fmt::Display for PartSizeError {
 
 impl core::error::Error for PartSizeError {}
 
-/// The parts of an archive, as half-open byte ranges: see [`PartSize::parts`].
+/// An archive needs more than 10,000 parts of the chosen size, Glacier's limit.
+///
+/// From [`PartSize::for_archive`] (even 4 GiB parts are too many), [`PartSize::check_archive_size`],
+/// and the multipart hashers, which refuse as soon as the size is known or the 10,001st part
+/// begins, without reading the rest.
+///
+/// ```
+/// use glacier_tree_hash::PartSize;
+///
+/// let error = PartSize::MIN.check_archive_size(20_000 << 20).unwrap_err();
+/// assert_eq!(error.part_count(), 20_000);
+/// assert_eq!(error.smallest_part_size().map(|size| size.bytes()), Some(2 << 20));
+/// assert!(error.to_string().contains("at most 10,000"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TooManyParts {
+    /// The part size chosen.
+    pub part_size: PartSize,
+    /// The archive's size; for a stream refused early, the bytes seen when the 10,001st part
+    /// began (the archive is at least that long).
+    pub archive_size: u64,
+}
+
+impl TooManyParts {
+    /// How many parts of the chosen size the archive has (at least).
+    #[must_use]
+    pub const fn part_count(&self) -> u64 {
+        self.part_size.part_count(self.archive_size)
+    }
+
+    /// The smallest part size that fits the archive in 10,000 parts; `None` above 40,000 GiB.
+    #[must_use]
+    pub const fn smallest_part_size(&self) -> Option<PartSize> {
+        match PartSize::for_archive(self.archive_size) {
+            Ok(size) => Some(size),
+            Err(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for TooManyParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an archive of {} bytes has {} parts of {:#}, but Glacier allows at most 10,000",
+            self.archive_size,
+            self.part_count(),
+            self.part_size
+        )?;
+        match self.smallest_part_size() {
+            Some(size) => write!(f, ": choose a part size of at least {size:#}"),
+            None => f.write_str(" even of 4 GiB"),
+        }
+    }
+}
+
+impl core::error::Error for TooManyParts {}
+
+/// One part of a multipart upload: its index (from 0) and its bytes in the archive, never
+/// empty. From [`PartSize::parts`] and in [`MultipartSummary`](crate::MultipartSummary).
+///
+/// ```
+/// use glacier_tree_hash::PartSize;
+///
+/// let part = PartSize::MIN.parts(3 << 20).nth(1).unwrap();
+/// assert_eq!((part.index(), part.range()), (1, (1 << 20)..(2 << 20)));
+/// assert_eq!(part.len(), 1 << 20);
+/// assert_eq!(part.content_range().to_string(), "bytes 1048576-2097151/*");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Part {
+    index: u64,
+    first: u64,
+    last: u64,
+}
+
+impl Part {
+    /// The part's position in the upload, from 0.
+    #[must_use]
+    pub const fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The part's bytes in the archive, half-open.
+    #[must_use]
+    pub const fn range(&self) -> Range<u64> {
+        // `last < u64::MAX`: a part ends at most at an archive size, a u64.
+        self.first..self.last + 1
+    }
+
+    /// The number of bytes, at least 1.
+    #[must_use]
+    #[allow(clippy::len_without_is_empty)] // a part is never empty
+    pub const fn len(&self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    /// The `Content-Range` header of the part's UploadMultipartPart request.
+    #[must_use]
+    pub const fn content_range(&self) -> ContentRange {
+        ContentRange {
+            first: self.first,
+            last: self.last,
+        }
+    }
+
+    /// The part at `index` over `range`, which the caller guarantees is not empty.
+    pub(crate) const fn spanning(index: u64, range: Range<u64>) -> Part {
+        debug_assert!(range.start < range.end);
+        Part {
+            index,
+            first: range.start,
+            last: range.end.saturating_sub(1),
+        }
+    }
+
+    /// The part of `part_size` that starts at `index`, in an archive of `archive_size` bytes;
+    /// `None` past the end.
+    pub(crate) const fn of(part_size: PartSize, index: u64, archive_size: u64) -> Option<Part> {
+        let Some(first) = index.checked_mul(part_size.0) else {
+            return None;
+        };
+        if first >= archive_size {
+            return None;
+        }
+        let end = if archive_size - first < part_size.0 {
+            archive_size
+        } else {
+            first + part_size.0
+        };
+        Some(Part {
+            index,
+            first,
+            last: end - 1,
+        })
+    }
+}
+
+/// The parts of an archive: see [`PartSize::parts`].
 #[derive(Clone, Debug)]
 pub struct Parts {
     next: u64,
@@ -252,25 +437,19 @@ pub struct Parts {
 }
 
 impl Iterator for Parts {
-    type Item = Range<u64>;
+    type Item = Part;
 
-    fn next(&mut self) -> Option<Range<u64>> {
-        if self.next >= self.archive_size {
-            return None;
-        }
-        let start = self.next;
-        let end = start
-            .saturating_add(self.part_size.0)
-            .min(self.archive_size);
-        self.next = end;
-        Some(start..end)
+    fn next(&mut self) -> Option<Part> {
+        let part = Part::of(self.part_size, self.next, self.archive_size)?;
+        self.next += 1;
+        Some(part)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = self
-            .archive_size
-            .saturating_sub(self.next)
-            .div_ceil(self.part_size.0);
+            .part_size
+            .part_count(self.archive_size)
+            .saturating_sub(self.next);
         let left = usize::try_from(left).unwrap_or(usize::MAX);
         (left, Some(left))
     }
@@ -285,8 +464,9 @@ impl Iterator for Parts {
 /// assert_eq!(content_range(0..8388608).unwrap().to_string(), "bytes 0-8388607/*");
 /// assert!(content_range(5..5).is_none());
 /// ```
+#[must_use]
 pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
-    (range.start < range.end).then_some(ContentRange {
+    (range.start < range.end).then(|| ContentRange {
         first: range.start,
         last: range.end - 1,
     })
@@ -307,6 +487,7 @@ impl ContentRange {
     /// assert_eq!(header.range(), 0..1 << 20);
     /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
     /// ```
+    #[must_use]
     pub const fn range(&self) -> Range<u64> {
         // `last < u64::MAX` is checked where a ContentRange is made from text.
         self.first..self.last.saturating_add(1)
@@ -383,6 +564,7 @@ impl core::error::Error for ContentRangeError {}
 /// assert!(!is_tree_hash_aligned(MIB..3 * MIB, size)); // 2 MiB, but not at a multiple of 2 MiB
 /// assert!(!is_tree_hash_aligned(0..3 * MIB, size)); // not a power of two
 /// ```
+#[must_use]
 pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
     tree_hash_aligned_cover(range.clone(), archive_size) == Some(range)
 }
@@ -398,6 +580,7 @@ pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
 /// assert!(is_megabyte_aligned(MIB..5 * MIB - 1, 5 * MIB - 1));
 /// assert!(!is_megabyte_aligned(1..MIB, 5 * MIB));
 /// ```
+#[must_use]
 pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
     range.start < range.end
         && range.end <= archive_size
@@ -420,6 +603,7 @@ pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
 /// assert_eq!(tree_hash_aligned_cover(9 * MIB + 5..size, size), Some(8 * MIB..size));
 /// assert_eq!(tree_hash_aligned_cover(0..size + 1, size), None);
 /// ```
+#[must_use]
 pub fn tree_hash_aligned_cover(wanted: Range<u64>, archive_size: u64) -> Option<Range<u64>> {
     if wanted.start >= wanted.end || wanted.end > archive_size {
         return None;
@@ -454,12 +638,15 @@ mod tests {
             let bytes = MIB << k;
             let size = PartSize::new(bytes).unwrap();
             assert_eq!(size.to_string().parse::<PartSize>(), Ok(size));
-            assert_eq!(bytes.to_string().parse::<PartSize>(), Ok(size));
+            assert_eq!(format!("{size:#}").parse::<PartSize>(), Ok(size));
+            assert_eq!(size.to_string(), bytes.to_string());
             assert!(PartSize::new(bytes - 1).is_err());
             assert!(PartSize::new(bytes + 1).is_err());
         }
-        assert_eq!(PartSize::MAX.to_string(), "4 GiB");
-        assert_eq!(PartSize::new(512 << 20).unwrap().to_string(), "512 MiB");
+        assert_eq!(format!("{:#}", PartSize::MAX), "4 GiB");
+        assert_eq!(format!("{:#}", PartSize::new(512 << 20).unwrap()), "512 MiB");
+        assert_eq!(PartSize::new(4 << 20).unwrap().to_string(), "4194304");
+        assert_eq!("4 MiB".parse::<PartSize>().unwrap().bytes(), 4 << 20);
     }
 
     #[test]
@@ -473,11 +660,11 @@ mod tests {
         }
         assert_eq!(
             "99999999999999999999999".parse::<PartSize>(),
-            Err(PartSizeError::TooLarge { bytes: u64::MAX })
+            Err(PartSizeError::Overflow)
         );
         assert_eq!(
             "18446744073709551615G".parse::<PartSize>(),
-            Err(PartSizeError::TooLarge { bytes: u64::MAX })
+            Err(PartSizeError::Overflow)
         );
         let message = "3MiB".parse::<PartSize>().unwrap_err().to_string();
         assert!(
@@ -492,7 +679,8 @@ mod tests {
         assert_eq!(PartSize::for_archive(10_000 * max), Ok(PartSize::MAX));
         assert_eq!(
             PartSize::for_archive(10_000 * max + 1),
-            Err(PartSizeError::ArchiveTooLarge {
+            Err(TooManyParts {
+                part_size: PartSize::MAX,
                 archive_size: 10_000 * max + 1
             })
         );
@@ -514,9 +702,12 @@ mod tests {
         let mut parts = size.parts(archive);
         assert_eq!(parts.size_hint().0 as u64, size.part_count(archive));
         let last = parts.by_ref().last().unwrap();
-        assert_eq!(last.end, u64::MAX);
-        assert_eq!(last.start % size.bytes(), 0);
+        assert_eq!(last.range().end, u64::MAX);
+        assert_eq!(last.range().start % size.bytes(), 0);
+        assert_eq!(last.index() + 1, size.part_count(archive));
         assert_eq!(PartSize::MIN.parts(0).count(), 0);
+        assert_eq!(content_range(0..0), None);
+        assert_eq!(content_range(u64::MAX - 1..u64::MAX).unwrap().range(), u64::MAX - 1..u64::MAX);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Readers and writers that hash what passes through them (feature `std`): an upload body read
 //! from a file, or a download written to one, with both checksums computed on the way.
 
-use crate::consume::Consume;
 use crate::{ChecksumHasher, Checksums};
 use std::io::{self, Read, Write};
 
@@ -9,7 +8,8 @@ use std::io::{self, Read, Write};
 /// and the linear SHA-256. Nothing is buffered; the state is one [`ChecksumHasher`].
 ///
 /// Read sizes do not matter (chunking is on byte offsets), and bytes count only once they are
-/// returned, so a failed or `Interrupted` read changes nothing.
+/// returned, so a failed or `Interrupted` read changes nothing. Hashing runs on the thread that
+/// reads, inside each `read` call.
 ///
 /// ```
 /// use glacier_tree_hash::{Checksums, HashingReader};
@@ -36,6 +36,7 @@ impl<R> HashingReader<R> {
     /// let reader = glacier_tree_hash::HashingReader::new(std::io::empty());
     /// assert_eq!(reader.count(), 0);
     /// ```
+    #[must_use]
     pub fn new(inner: R) -> HashingReader<R> {
         HashingReader {
             inner,
@@ -53,6 +54,7 @@ impl<R> HashingReader<R> {
     /// assert_eq!(reader.checksums().tree_hash, glacier_tree_hash::tree_hash(b"test"));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[must_use]
     pub fn checksums(&self) -> Checksums {
         self.hasher.finalize()
     }
@@ -67,6 +69,7 @@ impl<R> HashingReader<R> {
     /// assert_eq!(reader.count(), 4);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.hasher.count()
     }
@@ -78,6 +81,7 @@ impl<R> HashingReader<R> {
     /// assert_eq!(checksums, glacier_tree_hash::Checksums::of(b""));
     /// # let _ = inner;
     /// ```
+    #[must_use]
     pub fn into_inner(self) -> (R, Checksums) {
         let checksums = self.checksums();
         (self.inner, checksums)
@@ -88,13 +92,14 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         // A reader that claims more than the buffer holds is broken; hash what fits.
-        self.hasher.consume(&buf[..n.min(buf.len())]);
+        self.hasher.update(&buf[..n.min(buf.len())]);
         Ok(n)
     }
 }
 
 /// Wraps a writer: every byte the inner writer accepts goes into the tree hash and the linear
 /// SHA-256. Nothing is buffered; bytes a failed or short write did not take are not hashed.
+/// Hashing runs on the thread that writes, inside each `write` call.
 ///
 /// ```
 /// use glacier_tree_hash::{Checksums, HashingWriter};
@@ -120,6 +125,7 @@ impl<W> HashingWriter<W> {
     /// let writer = glacier_tree_hash::HashingWriter::new(std::io::sink());
     /// assert_eq!(writer.count(), 0);
     /// ```
+    #[must_use]
     pub fn new(inner: W) -> HashingWriter<W> {
         HashingWriter {
             inner,
@@ -137,6 +143,7 @@ impl<W> HashingWriter<W> {
     /// assert_eq!(writer.checksums().tree_hash, glacier_tree_hash::tree_hash(b"bar"));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[must_use]
     pub fn checksums(&self) -> Checksums {
         self.hasher.finalize()
     }
@@ -151,6 +158,7 @@ impl<W> HashingWriter<W> {
     /// assert_eq!(writer.count(), 7);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.hasher.count()
     }
@@ -162,6 +170,7 @@ impl<W> HashingWriter<W> {
     /// assert_eq!(checksums, glacier_tree_hash::Checksums::of(b""));
     /// # let _ = sink;
     /// ```
+    #[must_use]
     pub fn into_inner(self) -> (W, Checksums) {
         let checksums = self.checksums();
         (self.inner, checksums)
@@ -171,7 +180,7 @@ impl<W> HashingWriter<W> {
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hasher.consume(&buf[..n.min(buf.len())]);
+        self.hasher.update(&buf[..n.min(buf.len())]);
         Ok(n)
     }
 

@@ -11,10 +11,7 @@ macro_rules! hex_serde {
     ($type:ident) => {
         impl Serialize for $type {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let hex = self.to_hex();
-                // `to_hex` writes only ASCII.
-                serializer
-                    .serialize_str(core::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
+                serializer.serialize_str(self.to_hex().as_str())
             }
         }
 

@@ -1,23 +1,29 @@
 //! Async readers (feature `tokio`): the same hashes from a `tokio::io::AsyncRead`, with the
 //! hashing done off the runtime's worker threads.
 
-use crate::consume::Consume;
+use crate::join::{SerialJoin, Update};
 use crate::{
     ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
 };
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// The size of each of the two buffers the async readers use: 8 MiB, 16 MiB in all.
-const BUFFER_SIZE: usize = 8 << 20;
+/// The size of each of the two buffers the async readers use: 4 MiB, 8 MiB in all.
+const BUFFER_SIZE: usize = 4 << 20;
 
-/// The tree hash of everything `reader` yields, without blocking the async runtime.
+/// The tree hash of everything `reader` yields until its end, without blocking the runtime.
 ///
-/// Blocks of up to 8 MiB are read on the runtime while the block before is hashed by
-/// `tokio::task::spawn_blocking` (on all cores, with feature `rayon`): two 8 MiB buffers in
-/// all. The chunking guarantees are those of [`calculate_tree_hash`](crate::calculate_tree_hash):
-/// any read sizes, `Interrupted` retried, any other error returned and no hash given. Needs a
-/// tokio runtime (`rt`), current-thread or multi-thread.
+/// Blocks of up to 4 MiB are read on the runtime while the block before is hashed on one
+/// blocking thread (`tokio::task::spawn_blocking`): two 4 MiB buffers in all. The guarantees
+/// are those of [`calculate_tree_hash`](crate::calculate_tree_hash): any read sizes,
+/// `Interrupted` retried, the first `Ok(0)` is the end, any other error returned and no hash
+/// given.
+///
+/// # Errors
+/// The first error of `reader` other than `Interrupted`.
+///
+/// # Panics
+/// Outside a tokio runtime (`spawn_blocking` needs one); a current-thread runtime is enough.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -31,11 +37,17 @@ const BUFFER_SIZE: usize = 8 << 20;
 /// # }
 /// ```
 pub async fn calculate_tree_hash_async<R: AsyncRead + Unpin>(reader: R) -> io::Result<TreeHash> {
-    Ok(consume_async(reader, TreeHasher::new()).await?.finalize())
+    Ok(update_async(reader, TreeHasher::new()).await?.finalize())
 }
 
 /// Both checksums ([`Checksums`]) of everything `reader` yields, without blocking the runtime;
 /// as [`calculate_tree_hash_async`] otherwise.
+///
+/// # Errors
+/// The first error of `reader` other than `Interrupted`.
+///
+/// # Panics
+/// Outside a tokio runtime.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -48,24 +60,35 @@ pub async fn calculate_tree_hash_async<R: AsyncRead + Unpin>(reader: R) -> io::R
 /// # }
 /// ```
 pub async fn checksums_async<R: AsyncRead + Unpin>(reader: R) -> io::Result<Checksums> {
-    Ok(consume_async(reader, ChecksumHasher::new())
+    Ok(update_async(reader, ChecksumHasher::new())
         .await?
         .finalize())
 }
 
 /// Every part's checksums and the archive's size and tree hash ([`MultipartSummary`]), from one
-/// read of `reader`, without blocking the runtime. More than 10,000 parts is an
-/// `ErrorKind::InvalidInput` error wrapping [`TooManyParts`](crate::TooManyParts).
+/// read of `reader`, without blocking the runtime; reading stops as soon as the 10,001st part
+/// begins.
+///
+/// # Errors
+/// The first error of `reader` other than `Interrupted`; past 10,000 parts an `InvalidInput`
+/// error whose inner error is the [`TooManyParts`](crate::TooManyParts), as
+/// [`MultipartHasher::update_reader`] returns it.
+///
+/// # Panics
+/// Outside a tokio runtime.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use glacier_tree_hash::{multipart_async, tree_hash, PartSize};
+/// use glacier_tree_hash::{multipart_async, tree_hash, PartSize, TooManyParts};
 ///
 /// let data = vec![4u8; (5 << 20) + 1];
 /// let summary = multipart_async(&data[..], PartSize::new(2 << 20)?).await?;
 /// assert_eq!(summary.parts.len(), 3);
 /// assert_eq!(summary.tree_hash, tree_hash(&data));
+///
+/// let error = multipart_async(tokio::io::repeat(0), PartSize::MIN).await.unwrap_err();
+/// assert!(error.get_ref().is_some_and(|inner| inner.is::<TooManyParts>()));
 /// # Ok(())
 /// # }
 /// ```
@@ -73,32 +96,37 @@ pub async fn multipart_async<R: AsyncRead + Unpin>(
     reader: R,
     part_size: PartSize,
 ) -> io::Result<MultipartSummary> {
-    consume_async(reader, MultipartHasher::new(part_size))
+    update_async(reader, MultipartHasher::new(part_size))
         .await?
-        .finish()
+        .finalize()
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))
 }
 
 /// Reads `reader` to its end in blocks, each hashed by `spawn_blocking` while the next is read.
 /// A read error is returned once the block before it is hashed, so no task outlives the call.
-async fn consume_async<R, H>(mut reader: R, hasher: H) -> io::Result<H>
+async fn update_async<R, H>(reader: R, hasher: H) -> io::Result<H>
 where
     R: AsyncRead + Unpin,
-    H: Consume + 'static,
+    H: Update + 'static,
 {
+    let mut source = AsyncSource {
+        reader,
+        ended: false,
+    };
     let mut block = vec![0u8; BUFFER_SIZE];
-    let mut filled = fill_async(&mut reader, &mut block).await?;
+    let mut filled = source.fill(&mut block).await?;
     // The hasher and the buffer not being hashed travel together between tasks.
     let mut state = (hasher, Vec::new());
     while filled > 0 {
         let (mut hasher, mut spare) = state;
         let task = tokio::task::spawn_blocking(move || {
-            hasher.consume(&block[..filled]);
+            hasher.update_with::<SerialJoin>(&block[..filled]);
             (hasher, block)
         });
         spare.resize(BUFFER_SIZE, 0);
-        let next = fill_async(&mut reader, &mut spare).await;
+        let next = source.fill(&mut spare).await;
         let (hasher, hashed) = task.await.map_err(io::Error::other)?;
+        crate::read::accepts_more(&hasher)?;
         filled = next?;
         block = spare;
         state = (hasher, hashed);
@@ -106,16 +134,25 @@ where
     Ok(state.0)
 }
 
-/// Reads until `buffer` is full or the reader is at its end; `Interrupted` is retried.
-async fn fill_async<R: AsyncRead + Unpin>(reader: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]).await {
-            Ok(0) => break,
-            Ok(n) => filled += n.min(buffer.len() - filled),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
+/// An async reader and whether it has reported its end: the async twin of the sync read loop's
+/// `Source`, with the same rules.
+struct AsyncSource<R> {
+    reader: R,
+    ended: bool,
+}
+
+impl<R: AsyncRead + Unpin> AsyncSource<R> {
+    /// Reads until `buffer` is full or the end; once the end is seen, returns 0 without reading.
+    async fn fill(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buffer.len() && !self.ended {
+            match self.reader.read(&mut buffer[filled..]).await {
+                Ok(0) => self.ended = true,
+                Ok(n) => filled += n.min(buffer.len() - filled),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
         }
+        Ok(filled)
     }
-    Ok(filled)
 }

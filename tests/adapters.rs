@@ -174,7 +174,7 @@ mod tokio_readers {
                 .await
                 .unwrap();
             let mut direct = MultipartHasher::new(part_size);
-            assert_eq!(summary, direct.update(&data).finish().unwrap());
+            assert_eq!(summary, direct.update(&data).finalize().unwrap());
         }
     }
 

@@ -51,12 +51,12 @@ proptest! {
         feed_in_pieces(&data, &points, |piece| {
             hasher.update(piece);
         });
-        let summary = hasher.finish().unwrap();
+        let summary = hasher.finalize().unwrap();
 
-        let ranges: Vec<Range<u64>> = part_size.parts(size as u64).collect();
+        let ranges: Vec<Range<u64>> = part_size.parts(size as u64).map(|part| part.range()).collect();
         prop_assert_eq!(summary.parts.len(), ranges.len());
         for (part, range) in summary.parts.iter().zip(&ranges) {
-            prop_assert_eq!(&part.range, range);
+            prop_assert_eq!(&part.part.range(), range);
             prop_assert_eq!(part.checksums.tree_hash, reference(slice(&data, range)));
             prop_assert_eq!(*part.checksums.sha256.as_bytes(), sha256(slice(&data, range)));
         }
@@ -65,14 +65,14 @@ proptest! {
 
         let mut from_reader = MultipartHasher::new(part_size);
         from_reader.update_reader(ShortReader::new(&data, seed)).unwrap();
-        prop_assert_eq!(from_reader.finish().unwrap(), summary.clone());
+        prop_assert_eq!(from_reader.finalize().unwrap(), summary.clone());
         #[cfg(feature = "rayon")]
         {
             let mut parallel = MultipartHasher::new(part_size);
             feed_in_pieces(&data, &points, |piece| {
                 parallel.update_rayon(piece);
             });
-            prop_assert_eq!(parallel.finish().unwrap(), summary);
+            prop_assert_eq!(parallel.finalize().unwrap(), summary);
         }
     }
 
@@ -85,7 +85,7 @@ proptest! {
     ) {
         let size = size.max(1);
         let data = splitmix64_bytes(seed, size);
-        let ranges: Vec<Range<u64>> = part_size.parts(size as u64).collect();
+        let ranges: Vec<Range<u64>> = part_size.parts(size as u64).map(|part| part.range()).collect();
         let mut shuffled = ranges.clone();
         // A rotation and a reversal: orders other than the natural one.
         shuffled.rotate_left(order.index(ranges.len()));
@@ -112,7 +112,7 @@ proptest! {
         dropped in any::<prop::sample::Index>(),
     ) {
         let size = size.max(1) as u64;
-        let ranges: Vec<Range<u64>> = part_size.parts(size).collect();
+        let ranges: Vec<Range<u64>> = part_size.parts(size).map(|part| part.range()).collect();
         let dropped = ranges[dropped.index(ranges.len())].clone();
         let mut assembler = ArchiveAssembler::new(part_size);
         for range in ranges.iter().filter(|r| **r != dropped) {
@@ -204,8 +204,8 @@ fn limits_neither_panic_nor_overflow() {
     let hashes: Vec<TreeHash> = (0..10_000u32)
         .map(|i| TreeHash::from(sha256(&i.to_le_bytes())))
         .collect();
-    for (range, hash) in part_size.parts(archive).zip(&hashes) {
-        assembler.add_part(range, *hash).unwrap();
+    for (part, hash) in part_size.parts(archive).zip(&hashes) {
+        assembler.add_part(part.range(), *hash).unwrap();
     }
     assert_eq!(assembler.assemble(archive).unwrap(), combine(&hashes));
     assert!(assembler.assemble(archive - 1).is_err());

@@ -1,9 +1,7 @@
 //! `combine` over any sequence of hashes against the naive level-by-level reduction.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../tests/support/reference.rs"]
-mod reference;
+use glacier_tree_hash_reference as reference;
 
 use glacier_tree_hash::{combine, TreeHash};
 use libfuzzer_sys::fuzz_target;

@@ -4,9 +4,7 @@
 //! succeeds with every latest hash right, the result is the reference hash of the archive.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../tests/support/reference.rs"]
-mod reference;
+use glacier_tree_hash_reference as reference;
 
 use glacier_tree_hash::{ArchiveAssembler, MultipartHasher, PartSize, TreeHash};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};

@@ -3,9 +3,7 @@
 //! for `update` and `update_rayon`, and read sizes (with `Interrupted`) for the readers.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../tests/support/reference.rs"]
-mod reference;
+use glacier_tree_hash_reference as reference;
 
 use glacier_tree_hash::{calculate_tree_hash, tree_hash, TreeHash, TreeHasher};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};

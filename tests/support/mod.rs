@@ -1,98 +1,14 @@
-//! Shared by the integration tests: the reference, input generators, the vector table and
-//! readers that misbehave on purpose.
+//! Shared by the integration tests: readers that misbehave on purpose, split points, temporary
+//! files; and from the reference crate, the reference, the input generator and the vectors.
 #![allow(dead_code)]
-
-pub mod reference;
 
 use std::io::{self, Read};
 
 #[allow(unused_imports)]
-pub use reference::{reference_reduce, reference_tree_hash, sha256, MIB};
-
-/// A small deterministic PRNG (SplitMix64), also the generator of the vector inputs.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..bound` (`bound > 0`).
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.next_u64() % bound
-    }
-}
-
-/// The first `len` bytes of the SplitMix64 stream from `seed`, each output little-endian.
-pub fn splitmix64_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut rng = SplitMix64(seed);
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        bytes.extend_from_slice(&rng.next_u64().to_le_bytes());
-    }
-    bytes.truncate(len);
-    bytes
-}
-
-/// One row of `tests/data/vectors.tsv`.
-#[derive(Clone, Debug)]
-pub struct Vector {
-    pub name: String,
-    pub input: String,
-    pub size: usize,
-    pub tree_hash: String,
-    pub linear_sha256: String,
-}
-
-impl Vector {
-    /// Rebuilds the input bytes from the `input` column.
-    pub fn bytes(&self) -> Vec<u8> {
-        if self.input == "splitmix64" {
-            return splitmix64_bytes(0, self.size);
-        }
-        let unit = self
-            .input
-            .strip_prefix("repeat:")
-            .map(|hex| {
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex unit"))
-                    .collect::<Vec<u8>>()
-            })
-            .unwrap_or_else(|| panic!("unknown input {:?}", self.input));
-        if unit.is_empty() {
-            assert_eq!(self.size, 0, "{}: no unit but a size", self.name);
-            return Vec::new();
-        }
-        unit.iter().copied().cycle().take(self.size).collect()
-    }
-}
-
-/// Every vector no bigger than `max_size` bytes.
-pub fn vectors(max_size: usize) -> Vec<Vector> {
-    let rows: Vec<Vector> = include_str!("../data/vectors.tsv")
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.starts_with("name\t"))
-        .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), 6, "malformed vector row {line:?}");
-            Vector {
-                name: fields[0].to_string(),
-                input: fields[1].to_string(),
-                size: fields[2].parse().expect("size"),
-                tree_hash: fields[3].to_string(),
-                linear_sha256: fields[4].to_string(),
-            }
-        })
-        .collect();
-    assert!(rows.len() >= 29, "the vector table lost rows");
-    rows.into_iter().filter(|v| v.size <= max_size).collect()
-}
+pub use glacier_tree_hash_reference::{
+    reference_reduce, reference_tree_hash, sha256, splitmix64_bytes, vectors, SplitMix64, Vector,
+    MIB,
+};
 
 /// A reader over `data` that returns reads of random sizes (often tiny) and
 /// `Interrupted` errors (the first call always), never more than asked.

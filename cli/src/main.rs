@@ -2,10 +2,10 @@
 
 use clap::Parser;
 use glacier_tree_hash::{
-    calculate_tree_hash, tree_hash_file, Checksums, MultipartHasher, MultipartSummary, PartSize,
+    ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHasher,
     Sha256Hash, TreeHash,
 };
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -110,16 +110,21 @@ fn hash_all(args: &Args) -> bool {
 /// The tree hash of the file called `name`, or of standard input for `-`: by the fastest path,
 /// `tree_hash_file`, unless a progress bar is drawn.
 fn hash_named(name: &str, args: &Args) -> io::Result<TreeHash> {
-    let (input, size) = open(name)?;
-    if name != "-" && !shows_progress(size, args) {
-        drop(input);
-        return tree_hash_file(name);
+    if name != "-" {
+        let file = File::open(name)?;
+        let size = file.metadata()?.is_file().then(|| file.metadata().map(|m| m.len())).transpose()?;
+        if !shows_progress(size, args) {
+            return Ok(TreeHasher::new().update_file_rayon(&file, ..)?.finalize());
+        }
     }
+    let (input, size) = open(name)?;
     with_progress(name, size, args, |counter| {
-        calculate_tree_hash(Counting {
-            inner: input,
-            counter,
-        })
+        Ok(TreeHasher::new()
+            .update_reader_rayon(Counting {
+                inner: input,
+                counter,
+            })?
+            .finalize())
     })
 }
 
@@ -145,22 +150,22 @@ fn checksums_named(name: &str, args: &Args) -> io::Result<Report> {
         };
         match args.part_size {
             None => {
-                let checksums = Checksums::from_reader(&mut input)?;
+                let checksums = ChecksumHasher::new().update_reader_rayon(&mut input)?.finalize();
                 let size = counter.load(Ordering::Relaxed);
                 Ok(Report::Whole { checksums, size })
             }
             Some(part_size) => {
                 // The reading thread computes the archive's own SHA-256, beside the part
                 // hashes in the pool.
-                let mut sha256 = Sha256::new();
+                let mut sha256 = <Sha256 as sha2::Digest>::new();
                 let reader = Sha256Reader {
                     inner: input,
                     sha256: &mut sha256,
                 };
                 let mut hasher = MultipartHasher::new(part_size);
-                hasher.update_reader(reader)?;
-                let summary = hasher.finish().map_err(io::Error::other)?;
-                let sha256 = Sha256Hash::from(<[u8; 32]>::from(sha256.finalize()));
+                hasher.update_reader_rayon(reader)?;
+                let summary = hasher.finalize().map_err(io::Error::other)?;
+                let sha256 = Sha256Hash::from(<[u8; 32]>::from(sha2::Digest::finalize(sha256)));
                 Ok(Report::Parts { summary, sha256 })
             }
         }
@@ -185,7 +190,7 @@ impl Report {
                 for (index, part) in summary.parts.iter().enumerate() {
                     text += &format!(
                         "part\t{index}\t{}\t{}\t{}\n",
-                        part.content_range(),
+                        part.part.content_range(),
                         part.checksums.tree_hash,
                         part.checksums.sha256
                     );
@@ -203,9 +208,9 @@ impl Report {
                     .map(|part| {
                         format!(
                             "{{\"range\":{{\"start\":{},\"end\":{}}},\"content_range\":\"{}\",\"tree_hash\":\"{}\",\"sha256\":\"{}\"}}",
-                            part.range.start,
-                            part.range.end,
-                            part.content_range(),
+                            part.part.range().start,
+                            part.part.range().end,
+                            part.part.content_range(),
                             part.checksums.tree_hash,
                             part.checksums.sha256
                         )
@@ -374,7 +379,7 @@ struct Sha256Reader<'a, R> {
 impl<R: Read> Read for Sha256Reader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.sha256.update(&buf[..n]);
+        sha2::Digest::update(self.sha256, &buf[..n]);
         Ok(n)
     }
 }
