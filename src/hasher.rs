@@ -109,6 +109,7 @@ impl TreeHasher {
     }
 
     /// The bytes that would complete the leaf in progress; 0 at a leaf boundary.
+    #[cfg(feature = "std")]
     pub(crate) fn leaf_room(&self) -> usize {
         (CHUNK_SIZE - self.leaf_len) % CHUNK_SIZE
     }

@@ -58,6 +58,7 @@ impl Join for RayonJoin {
 /// A hasher fed input in order, each block hashed under the schedule `J`: the one trait the
 /// read loops, the file paths and the async readers are written against, so that `update` and
 /// `update_rayon` of every hasher are the same code with a different `J`.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) trait Update: Send {
     /// Adds `data` after the bytes so far.
     fn update_with<J: Join>(&mut self, data: &[u8]);

@@ -684,3 +684,55 @@ pub enum PartDifference {
     /// Only Glacier lists the part.
     NotLocal(Range<u64>),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hasher that has already closed 10,000 parts of 1 MiB, without hashing 10,000 MiB.
+    fn at_the_limit() -> MultipartHasher {
+        let mut hasher = MultipartHasher::new(PartSize::MIN);
+        let mib = PartSize::MIN.bytes();
+        for index in 0..PartSize::MAX_PARTS {
+            hasher.parts.push(PartChecksums {
+                part: Part::spanning(index, index * mib..(index + 1) * mib),
+                checksums: Checksums::of(b""),
+            });
+        }
+        hasher.closed = PartSize::MAX_PARTS * mib;
+        hasher
+    }
+
+    #[test]
+    fn ten_thousand_parts_are_allowed_and_one_byte_more_is_refused() {
+        let mut hasher = at_the_limit();
+        assert_eq!(hasher.too_many_parts(), None);
+        assert_eq!(hasher.finalize().map(|s| s.parts.len()), Ok(10_000));
+        hasher.update(&[1; 100]);
+        let error = hasher.finalize().unwrap_err();
+        assert_eq!(error.part_count(), 10_001);
+        assert_eq!(error.archive_size, (10_000 << 20) + 100);
+        // Past the limit nothing more is hashed or kept: bytes are only counted.
+        assert_eq!((hasher.parts.len(), hasher.current.count()), (10_000, 0));
+    }
+
+    #[test]
+    fn a_reader_is_stopped_when_the_10001st_part_begins() {
+        let mut hasher = at_the_limit();
+        let mut reader = io::repeat(7).take(u64::MAX);
+        let error = hasher.update_reader(&mut reader).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<TooManyParts>());
+        assert!(inner.is_some_and(|e| e.part_count() == 10_001), "{error}");
+        // Within one read-loop buffer (64 KiB) of the limit.
+        assert!(u64::MAX - reader.limit() <= 64 << 10);
+        #[cfg(feature = "rayon")]
+        {
+            let mut reader = io::repeat(7).take(u64::MAX);
+            let error = at_the_limit().update_reader_rayon(&mut reader).unwrap_err();
+            assert!(error.get_ref().is_some_and(|e| e.is::<TooManyParts>()));
+            // Within the first serial MiB.
+            assert!(u64::MAX - reader.limit() <= 1 << 20);
+        }
+    }
+}

@@ -397,6 +397,7 @@ impl Part {
     }
 
     /// The part at `index` over `range`, which the caller guarantees is not empty.
+    #[cfg(feature = "std")]
     pub(crate) const fn spanning(index: u64, range: Range<u64>) -> Part {
         debug_assert!(range.start < range.end);
         Part {

@@ -26,6 +26,7 @@ impl<R: Read> Source<R> {
     }
 
     /// Whether a read has returned `Ok(0)`.
+    #[cfg(feature = "rayon")]
     pub(crate) fn ended(&self) -> bool {
         self.ended
     }

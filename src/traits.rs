@@ -1,11 +1,17 @@
 //! The RustCrypto `digest` traits for [`TreeHasher`] (feature `digest`), from the `digest`
 //! version that `sha2` uses, re-exported as [`crate::digest`].
+//!
+//! `HashMarker`, and so `Digest`, is deliberately not implemented. `Digest` is what generic code
+//! takes to mean "a cryptographic hash of arbitrary data" (HMAC, signatures, content addresses),
+//! and the tree hash is not one: there is no domain separation between leaves and parents, so
+//! 2 MiB of data and the 64 bytes of its two leaf hashes have the same tree hash (a second
+//! preimage anyone can compute; see the crate docs). What remains lets generic code feed bytes
+//! and read 32 bytes back (`Update`, `FixedOutput`, `FixedOutputReset`, `Reset`,
+//! `OutputSizeUser`, and through them `DynDigest`), without the claim.
 
 use crate::TreeHasher;
 use sha2::digest::consts::U32;
-use sha2::digest::{
-    FixedOutput, FixedOutputReset, HashMarker, Output, OutputSizeUser, Reset, Update,
-};
+use sha2::digest::{FixedOutput, FixedOutputReset, Output, OutputSizeUser, Reset, Update};
 
 impl OutputSizeUser for TreeHasher {
     type OutputSize = U32;
@@ -36,43 +42,42 @@ impl FixedOutputReset for TreeHasher {
     }
 }
 
-/// A marker that the tree hash is a hash function. It is one only for Glacier's purposes: see
-/// the crate's `digest` feature notes.
-impl HashMarker for TreeHasher {}
-
 #[cfg(test)]
 mod tests {
     use crate::{tree_hash, TreeHasher};
-    use sha2::digest::Digest;
+    use sha2::digest::{DynDigest, FixedOutput, FixedOutputReset, Update};
 
-    fn generic_digest<D: Digest>(pieces: &[&[u8]]) -> Vec<u8> {
-        let mut hasher = D::new();
+    /// Generic code over the traits this feature gives.
+    fn generic<D: Update + FixedOutput + Default>(pieces: &[&[u8]]) -> Vec<u8> {
+        let mut hasher = D::default();
         for piece in pieces {
-            Digest::update(&mut hasher, piece);
+            hasher.update(piece);
         }
-        hasher.finalize().to_vec()
+        hasher.finalize_fixed().to_vec()
     }
 
     #[test]
-    fn works_where_a_digest_is_expected() {
+    fn works_where_update_and_fixed_output_are_expected() {
         let data = vec![0xa5u8; (2 << 20) + 17];
         let (left, right) = data.split_at(1_500_000);
         assert_eq!(
-            generic_digest::<TreeHasher>(&[left, right]),
+            generic::<TreeHasher>(&[left, right]),
             tree_hash(&data).as_bytes()
         );
-        assert_eq!(<TreeHasher as Digest>::output_size(), 32);
+        let mut dynamic: Box<dyn DynDigest> = Box::new(TreeHasher::new());
+        dynamic.update(&data);
+        assert_eq!(&*dynamic.finalize(), tree_hash(&data).as_bytes());
     }
 
     #[test]
     fn finalize_reset_resets() {
-        let mut hasher = <TreeHasher as Digest>::new();
-        Digest::update(&mut hasher, b"first");
-        let first = Digest::finalize_reset(&mut hasher);
+        let mut hasher = TreeHasher::new();
+        Update::update(&mut hasher, b"first");
+        let first = hasher.finalize_fixed_reset();
         assert_eq!(first.as_slice(), tree_hash(b"first").as_bytes());
-        Digest::update(&mut hasher, b"second");
+        Update::update(&mut hasher, b"second");
         assert_eq!(
-            Digest::finalize(hasher).as_slice(),
+            hasher.finalize_fixed().as_slice(),
             tree_hash(b"second").as_bytes()
         );
     }

@@ -105,6 +105,7 @@ impl SubtreeStack {
 ///
 /// assert_eq!(combine(&[]), tree_hash(b""));
 /// ```
+#[must_use]
 pub fn combine(hashes: &[TreeHash]) -> TreeHash {
     let mut stack = SubtreeStack::new();
     for hash in hashes {

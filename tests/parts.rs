@@ -337,3 +337,33 @@ fn checksums_of_every_vector() {
         );
     }
 }
+
+/// Problems come in byte order, a part past the end after the gap before it.
+#[test]
+fn assembly_problems_are_in_byte_order() {
+    let mut assembler = ArchiveAssembler::new(PartSize::MIN);
+    assembler.add_part(0..MIB64, tree_hash(b"a")).unwrap();
+    assembler.add_part(5 * MIB64..6 * MIB64, tree_hash(b"b")).unwrap();
+    assembler.add_part(2 * MIB64..2 * MIB64 + 1, tree_hash(b"c")).unwrap();
+    let error = assembler.assemble(4 * MIB64).unwrap_err();
+    assert_eq!(
+        error.problems,
+        [
+            AssemblyProblem::Missing(MIB64..2 * MIB64),
+            AssemblyProblem::ShortPartNotLast(2 * MIB64..2 * MIB64 + 1),
+            AssemblyProblem::Missing(2 * MIB64 + 1..4 * MIB64),
+            AssemblyProblem::PastArchiveSize(5 * MIB64..6 * MIB64),
+        ]
+    );
+    let starts: Vec<u64> = error
+        .problems
+        .iter()
+        .map(|problem| match problem {
+            AssemblyProblem::Missing(range)
+            | AssemblyProblem::ShortPartNotLast(range)
+            | AssemblyProblem::PastArchiveSize(range) => range.start,
+            _ => 0,
+        })
+        .collect();
+    assert!(starts.windows(2).all(|pair| pair[0] <= pair[1]), "{starts:?}");
+}

@@ -24,6 +24,7 @@ fuzz_target!(|bytes: &[u8]| {
             assert!(!byte.is_ascii_hexdigit());
             assert!(bytes[..index].iter().all(u8::is_ascii_hexdigit));
         }
+        Err(other) => panic!("an error this target does not know: {other:?}"),
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
         assert_eq!(text.parse::<TreeHash>(), TreeHash::from_hex(bytes));

@@ -6,7 +6,7 @@
 
 use glacier_tree_hash_reference as reference;
 
-use glacier_tree_hash::{ArchiveAssembler, MultipartHasher, PartSize, TreeHash};
+use glacier_tree_hash::{ArchiveAssembler, AssemblyProblem, MultipartHasher, PartSize, TreeHash};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use reference::{reference_tree_hash, MIB};
@@ -18,7 +18,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let size = u.int_in_range(0..=6 * MIB)?;
     let seed: u8 = u.arbitrary()?;
     let data: Vec<u8> = (0..size).map(|i| (i as u8) ^ seed ^ (i >> 20) as u8).collect();
-    let parts: Vec<_> = part_size.parts(size as u64).collect();
+    let parts: Vec<_> = part_size.parts(size as u64).map(|part| part.range()).collect();
     let hash_of = |range: &std::ops::Range<u64>| {
         TreeHash::from(reference_tree_hash(&data[range.start as usize..range.end as usize]))
     };
@@ -71,11 +71,23 @@ fn run(u: &mut Unstructured) -> Result<()> {
             }
         } else if let Err(error) = result {
             assert!(!error.problems.is_empty());
+            // In byte order.
+            let starts: Vec<u64> = error
+                .problems
+                .iter()
+                .map(|problem| match problem {
+                    AssemblyProblem::Missing(range)
+                    | AssemblyProblem::ShortPartNotLast(range)
+                    | AssemblyProblem::PastArchiveSize(range) => range.start,
+                    _ => 0,
+                })
+                .collect();
+            assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{:?}", error.problems);
         }
     }
 
     // The one-pass hasher agrees with the reference on the same archive.
-    let summary = MultipartHasher::new(part_size).update(&data).finish().unwrap();
+    let summary = MultipartHasher::new(part_size).update(&data).finalize().unwrap();
     assert_eq!(summary.tree_hash, TreeHash::from(reference_tree_hash(&data)));
     assert_eq!(summary.parts.len(), parts.len());
     Ok(())

@@ -12,10 +12,20 @@ use reference::{reference_tree_hash, MIB};
 use std::io::{self, Read};
 
 /// Reads of the sizes in `sizes` (cycled; 0 means an `Interrupted` error), never more than asked.
+/// After `end_at` bytes it returns `Ok(0)` once, then goes on with the rest of `data`, which a
+/// correct caller never asks for: the first `Ok(0)` is the end.
 struct ScriptedReader<'a> {
     data: &'a [u8],
     sizes: &'a [u32],
     next: usize,
+    end_at: usize,
+    delivered: usize,
+}
+
+impl<'a> ScriptedReader<'a> {
+    fn new(data: &'a [u8], sizes: &'a [u32], end_at: usize) -> ScriptedReader<'a> {
+        ScriptedReader { data, sizes, next: 0, end_at, delivered: 0 }
+    }
 }
 
 impl Read for ScriptedReader<'_> {
@@ -29,9 +39,15 @@ impl Read for ScriptedReader<'_> {
             None => usize::MAX,
         };
         self.next += 1;
-        let n = size.max(1).min(buf.len()).min(self.data.len());
+        if self.delivered == self.end_at {
+            self.end_at = usize::MAX; // only once
+            return Ok(0);
+        }
+        let left = self.end_at.saturating_sub(self.delivered);
+        let n = size.max(1).min(buf.len()).min(self.data.len()).min(left);
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
+        self.delivered += n;
         Ok(n)
     }
 }
@@ -105,27 +121,39 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let sizes: Vec<u32> = (0..u.int_in_range(0..=8)?)
         .map(|_| u.int_in_range(0..=3 * MIB as u32))
         .collect::<Result<_>>()?;
-    let reader = ScriptedReader {
-        data: &data,
-        sizes: &sizes,
-        next: 0,
-    };
+    let reader = ScriptedReader::new(&data, &sizes, usize::MAX);
     assert_eq!(
         calculate_tree_hash(reader).unwrap(),
         expected,
         "reads of {sizes:?}"
     );
-    let reader = ScriptedReader {
-        data: &data,
-        sizes: &sizes,
-        next: 0,
-    };
     let mut pipelined = TreeHasher::new();
-    pipelined.update_reader_rayon(reader, MIB).unwrap();
+    pipelined
+        .update_reader_rayon(ScriptedReader::new(&data, &sizes, usize::MAX))
+        .unwrap();
     assert_eq!(
         pipelined.finalize(),
         expected,
         "pipeline, reads of {sizes:?}"
+    );
+
+    // A reader that ends once, then would go on: only what came before the end counts.
+    let end_at = u.int_in_range(0..=len)?;
+    let before_end = TreeHash::from(reference_tree_hash(&data[..end_at]));
+    let reader = ScriptedReader::new(&data, &sizes, end_at);
+    assert_eq!(
+        calculate_tree_hash(reader).unwrap(),
+        before_end,
+        "end at {end_at}, reads of {sizes:?}"
+    );
+    let mut pipelined = TreeHasher::new();
+    pipelined
+        .update_reader_rayon(ScriptedReader::new(&data, &sizes, end_at))
+        .unwrap();
+    assert_eq!(
+        pipelined.finalize(),
+        before_end,
+        "pipeline, end at {end_at}, reads of {sizes:?}"
     );
     Ok(())
 }

@@ -1,0 +1,282 @@
+//! Never a wrong hash, never a hang, on every input the OS can hand over: files whose reported
+//! size is wrong, FIFOs, files that shrink, readers that end once, archives with too many
+//! parts. Each test here failed before the fix it covers.
+#![cfg(feature = "std")]
+
+mod support;
+
+use glacier_tree_hash::{
+    calculate_tree_hash, tree_hash, tree_hash_file, ChecksumHasher, Checksums, MultipartHasher,
+    PartSize, TooManyParts, TreeHash, TreeHasher,
+};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use support::{splitmix64_bytes, TempFile, MIB};
+
+/// Every file entry point over the whole of `file`: they all agree, or the test says which not.
+fn every_file_path(file: &File) -> io::Result<TreeHash> {
+    let serial = TreeHasher::new().update_file(file, ..)?.finalize();
+    let checksums = ChecksumHasher::new().update_file(file, ..)?.finalize();
+    let multipart = MultipartHasher::new(PartSize::MIN)
+        .update_file(file, ..)?
+        .finalize()
+        .map_err(io::Error::other)?;
+    assert_eq!(checksums.tree_hash, serial, "ChecksumHasher::update_file");
+    assert_eq!(multipart.tree_hash, serial, "MultipartHasher::update_file");
+    #[cfg(feature = "rayon")]
+    {
+        let parallel = TreeHasher::new().update_file_rayon(file, ..)?.finalize();
+        assert_eq!(parallel, serial, "TreeHasher::update_file_rayon");
+        let checksums = ChecksumHasher::new().update_file_rayon(file, ..)?.finalize();
+        assert_eq!(checksums.tree_hash, serial, "ChecksumHasher::update_file_rayon");
+    }
+    Ok(serial)
+}
+
+/// `/proc/version` reports 0 bytes but holds a line of text.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_reports_zero_bytes_is_hashed_by_what_it_holds() {
+    let content = std::fs::read("/proc/version").unwrap();
+    assert!(!content.is_empty());
+    assert_eq!(std::fs::metadata("/proc/version").unwrap().len(), 0);
+    let expected = tree_hash(&content);
+    assert_eq!(tree_hash_file("/proc/version").unwrap(), expected);
+    let file = File::open("/proc/version").unwrap();
+    assert_eq!(every_file_path(&file).unwrap(), expected);
+}
+
+/// sysfs files report 4096 bytes and hold a few: no false "shrank" error, the real content.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_reports_more_than_it_holds_is_hashed_by_what_it_holds() {
+    let path = "/sys/kernel/mm/transparent_hugepage/enabled";
+    let content = std::fs::read(path).expect("this Linux machine has transparent huge pages");
+    assert_eq!(std::fs::metadata(path).unwrap().len(), 4096);
+    assert!(content.len() < 4096);
+    let expected = tree_hash(&content);
+    assert_eq!(tree_hash_file(path).unwrap(), expected);
+    assert_eq!(every_file_path(&File::open(path).unwrap()).unwrap(), expected);
+}
+
+/// A FIFO is opened once and read to its end; a short writer's bytes are never lost.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_once_to_its_end() {
+    use std::io::Write;
+
+    let dir = std::env::temp_dir().join(format!("glacier-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    for (round, len) in [0, 2, 3 * MIB + 1].into_iter().enumerate() {
+        let _ = std::fs::remove_file(&fifo);
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let data = splitmix64_bytes(round as u64, len);
+        let writer = std::thread::spawn({
+            let (fifo, data) = (fifo.clone(), data.clone());
+            move || File::create(fifo).unwrap().write_all(&data).unwrap()
+        });
+        let file = File::open(&fifo).unwrap();
+        #[cfg(feature = "rayon")]
+        let hash = TreeHasher::new().update_file_rayon(&file, ..).unwrap().finalize();
+        #[cfg(not(feature = "rayon"))]
+        let hash = TreeHasher::new().update_file(&file, ..).unwrap().finalize();
+        writer.join().unwrap();
+        assert_eq!(hash, tree_hash(&data), "{len} bytes through a FIFO");
+        // A range of a FIFO has no meaning: refused, not guessed.
+        let error = TreeHasher::new().update_file(&file, 1..).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ranges_of_a_file_are_exact_and_checked() {
+    let data = splitmix64_bytes(21, 5 * MIB + 77);
+    let temp = TempFile::new("ranges", &data);
+    let file = File::open(temp.path()).unwrap();
+    let len = data.len() as u64;
+    for range in [
+        0..len,
+        0..0,
+        1..2,
+        MIB as u64 - 1..3 * MIB as u64 + 1,
+        2 * MIB as u64..4 * MIB as u64,
+        len - 5..len,
+    ] {
+        let bytes = &data[range.start as usize..range.end as usize];
+        let hash = TreeHasher::new()
+            .update_file(&file, range.clone())
+            .unwrap()
+            .finalize();
+        assert_eq!(hash, tree_hash(bytes), "{range:?}");
+        let checksums = ChecksumHasher::new()
+            .update_file(&file, range.clone())
+            .unwrap()
+            .finalize();
+        assert_eq!(checksums, Checksums::of(bytes), "{range:?}");
+        #[cfg(feature = "rayon")]
+        {
+            // After a partial leaf, so the positional path starts mid-leaf.
+            let mut hasher = TreeHasher::new();
+            hasher.update(b"prefix");
+            hasher.update_file_rayon(&file, range.clone()).unwrap();
+            let expected = [&b"prefix"[..], bytes].concat();
+            assert_eq!(hasher.finalize(), tree_hash(&expected), "{range:?}");
+        }
+    }
+    let from_middle = TreeHasher::new()
+        .update_file(&file, 3 * MIB as u64..)
+        .unwrap()
+        .finalize();
+    assert_eq!(from_middle, tree_hash(&data[3 * MIB..]));
+
+    let mut hasher = TreeHasher::new();
+    let error = hasher.update_file(&file, len - 1..len + 1).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    assert!(error.to_string().contains(&format!("ends at byte {len}")), "{error}");
+    #[allow(clippy::reversed_empty_ranges)]
+    let backwards = TreeHasher::new().update_file(&file, 5..4).unwrap_err();
+    assert_eq!(backwards.kind(), io::ErrorKind::InvalidInput);
+    let directory = File::open(std::env::temp_dir()).unwrap();
+    let error = TreeHasher::new().update_file(&directory, ..).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::IsADirectory);
+}
+
+/// A file truncated while it is hashed gives an error, never a hash of what was left. The
+/// truncation races with hashing, so each round accepts the hash of the whole file (finished
+/// first) or an error naming the shrinking, never anything else; and some round must see it.
+#[test]
+fn a_file_that_shrinks_while_hashed_is_an_error() {
+    let len = 256 * MIB as u64;
+    let temp = TempFile::new("shrinking", b"");
+    let whole = tree_hash(&vec![0u8; len as usize]);
+    let mut shrank = 0;
+    for round in 0..10 {
+        let writer = OpenOptions::new().write(true).open(temp.path()).unwrap();
+        writer.set_len(len).unwrap(); // sparse: zeros, cheap to read
+        let file = File::open(temp.path()).unwrap();
+        let truncate = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(5 + 5 * round));
+            writer.set_len(MIB as u64 / 2).unwrap();
+        });
+        let result = if round % 2 == 0 {
+            TreeHasher::new().update_file(&file, ..).map(|h| h.finalize())
+        } else {
+            ChecksumHasher::new()
+                .update_file(&file, ..)
+                .map(|h| h.finalize().tree_hash)
+        };
+        truncate.join().unwrap();
+        match result {
+            Ok(hash) => assert_eq!(hash, whole, "round {round}: a hash of part of the file"),
+            Err(error) => {
+                assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+                assert!(error.to_string().contains("shrank"), "{error}");
+                shrank += 1;
+            }
+        }
+    }
+    assert!(shrank > 0, "no round truncated the file while it was hashed");
+}
+
+/// Reads `data` in reads of at most 100 KiB, then `Ok(0)` once, then `more`: everything after
+/// the first end must be ignored, and the reader never called again.
+struct EndsOnce<'a> {
+    data: &'a [u8],
+    more: &'a [u8],
+    ended: bool,
+    reads_after_end: usize,
+}
+
+impl Read for EndsOnce<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended {
+            self.reads_after_end += 1;
+            let n = buf.len().min(self.more.len());
+            buf[..n].copy_from_slice(&self.more[..n]);
+            self.more = &self.more[n..];
+            return Ok(n);
+        }
+        let n = buf.len().min(self.data.len()).min(100 << 10);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.ended = n == 0;
+        Ok(n)
+    }
+}
+
+#[test]
+fn every_reader_stops_at_the_first_end() {
+    let data = splitmix64_bytes(31, 3 * MIB + 5);
+    let more = splitmix64_bytes(32, 2 * MIB);
+    let expected = tree_hash(&data);
+    let reader = || EndsOnce {
+        data: &data,
+        more: &more,
+        ended: false,
+        reads_after_end: 0,
+    };
+    let mut r = reader();
+    assert_eq!(calculate_tree_hash(&mut r).unwrap(), expected);
+    assert_eq!(r.reads_after_end, 0, "calculate_tree_hash");
+    let mut r = reader();
+    assert_eq!(Checksums::from_reader(&mut r).unwrap(), Checksums::of(&data));
+    assert_eq!(r.reads_after_end, 0, "Checksums::from_reader");
+    let mut r = reader();
+    let summary = MultipartHasher::new(PartSize::MIN)
+        .update_reader(&mut r)
+        .unwrap()
+        .finalize()
+        .unwrap();
+    assert_eq!((summary.tree_hash, r.reads_after_end), (expected, 0));
+    #[cfg(feature = "rayon")]
+    {
+        let mut r = reader();
+        let hash = TreeHasher::new()
+            .update_reader_rayon(&mut r)
+            .unwrap()
+            .finalize();
+        assert_eq!((hash, r.reads_after_end), (expected, 0), "update_reader_rayon");
+        let mut r = reader();
+        let summary = MultipartHasher::new(PartSize::MIN)
+            .update_reader_rayon(&mut r)
+            .unwrap()
+            .finalize()
+            .unwrap();
+        assert_eq!((summary.tree_hash, r.reads_after_end), (expected, 0));
+    }
+}
+
+/// 10,000 MiB + 1 byte in parts of 1 MiB: refused before the first read. The file is opened for
+/// writing only, so any read would fail with another error.
+#[cfg(unix)]
+#[test]
+fn too_many_parts_are_refused_before_reading_a_file() {
+    let temp = TempFile::new("too-many-parts", b"");
+    let file = OpenOptions::new().write(true).open(temp.path()).unwrap();
+    file.set_len((10_000 << 20) + 1).unwrap();
+    for error in [
+        MultipartHasher::new(PartSize::MIN)
+            .update_file(&file, ..)
+            .unwrap_err(),
+        #[cfg(feature = "rayon")]
+        MultipartHasher::new(PartSize::MIN)
+            .update_file_rayon(&file, ..)
+            .unwrap_err(),
+    ] {
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<TooManyParts>());
+        assert_eq!(inner.map(TooManyParts::part_count), Some(10_001), "{error}");
+    }
+    // Exactly 10,000 parts is allowed, and so is the next part size up.
+    file.set_len(10_000 << 20).unwrap();
+    let error = MultipartHasher::new(PartSize::MIN)
+        .update_file(&file, ..)
+        .unwrap_err();
+    assert_ne!(error.kind(), io::ErrorKind::InvalidInput, "{error}");
+}
