@@ -253,24 +253,24 @@ fn check_body(
     state: &mut State,
     request: &hyper::http::request::Parts,
     body: &[u8],
-) -> Result<Checksums, Reply> {
+) -> Result<Checksums, String> {
     let computed = Checksums::of(body);
     let tree = header(request, "x-amz-sha256-tree-hash")
-        .ok_or_else(|| invalid("x-amz-sha256-tree-hash is required"))?;
+        .ok_or_else(|| "x-amz-sha256-tree-hash is required".to_owned())?;
     state.received_tree_hashes.push(tree.to_owned());
     if TreeHash::from_hex(tree) != Ok(computed.tree_hash) {
-        return Err(invalid(&format!(
+        return Err(format!(
             "Checksum mismatch: the body's tree hash is {}, the request says {tree}",
             computed.tree_hash
-        )));
+        ));
     }
     let linear = header(request, "x-amz-content-sha256")
-        .ok_or_else(|| invalid("x-amz-content-sha256 is required"))?;
+        .ok_or_else(|| "x-amz-content-sha256 is required".to_owned())?;
     if Sha256Hash::from_hex(linear) != Ok(computed.sha256) {
-        return Err(invalid(&format!(
+        return Err(format!(
             "Content SHA-256 mismatch: the body's is {}, the request says {linear}",
             computed.sha256
-        )));
+        ));
     }
     Ok(computed)
 }
@@ -284,7 +284,7 @@ fn upload_archive(
     state.requests.push("UploadArchive");
     let checksums = match check_body(&mut state, request, &body) {
         Ok(checksums) => checksums,
-        Err(refusal) => return refusal,
+        Err(problem) => return invalid(&problem),
     };
     let id = state.id("archive");
     state.archives.insert(
@@ -350,7 +350,7 @@ fn upload_part(
     state.requests.push("UploadMultipartPart");
     let checksums = match check_body(&mut state, request, &body) {
         Ok(checksums) => checksums,
-        Err(refusal) => return refusal,
+        Err(problem) => return invalid(&problem),
     };
     let lose = state.lose_part_at;
     let Some(upload) = state.uploads.get_mut(id) else {
