@@ -1,7 +1,6 @@
 //! The errors of uploads and downloads: each names the operation, the upload or job, and the
 //! byte range or file it was about.
 
-use aws_sdk_glacier::error::DisplayErrorContext;
 use glacier_tree_hash::{AddPartError, AssembleError, PartSizeError, TooManyParts, TreeHash};
 use std::error::Error;
 use std::fmt;
@@ -158,6 +157,23 @@ impl UploadError {
     }
 }
 
+/// Writes `: error: its source: ...`, the SDK's error and every error beneath it (the SDK's
+/// own `Display` says only "service error").
+fn write_chain(f: &mut fmt::Formatter<'_>, error: &(dyn Error + 'static)) -> fmt::Result {
+    let mut next = Some(error);
+    let mut last = String::new();
+    while let Some(error) = next {
+        let text = error.to_string();
+        // Skip a source that repeats its parent's message.
+        if !last.ends_with(&text) {
+            write!(f, ": {text}")?;
+        }
+        last = text;
+        next = error.source();
+    }
+    Ok(())
+}
+
 /// Writes ` (upload ID)` when there is an upload id.
 fn upload_suffix(f: &mut fmt::Formatter<'_>, upload_id: &Option<String>) -> fmt::Result {
     match upload_id {
@@ -208,7 +224,7 @@ impl fmt::Display for UploadError {
                     write!(f, " for bytes {range:?}")?;
                 }
                 upload_suffix(f, upload_id)?;
-                write!(f, ": {}", DisplayErrorContext(&**source))
+                write_chain(f, &**source)
             }
             UploadError::ChecksumMismatch {
                 operation,
@@ -377,7 +393,7 @@ impl fmt::Display for DownloadError {
                 if let Some(range) = range {
                     write!(f, ", bytes {range:?}")?;
                 }
-                write!(f, ": {}", DisplayErrorContext(&**source))
+                write_chain(f, &**source)
             }
             DownloadError::JobNotReady { job_id, status } => write!(
                 f,

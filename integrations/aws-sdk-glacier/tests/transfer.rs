@@ -473,5 +473,10 @@ async fn download_refuses_output_that_does_not_match_the_job() {
     )
     .await
     .unwrap_err();
-    assert!(error.to_string().contains("no-such-job"), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("DescribeJob failed for job no-such-job")
+            && message.contains("ResourceNotFoundException: no such job"),
+        "{message}"
+    );
 }
