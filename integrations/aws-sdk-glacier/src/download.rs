@@ -3,7 +3,7 @@
 use crate::error::DownloadError;
 use aws_sdk_glacier::types::{ActionCode, StatusCode};
 use aws_sdk_glacier::Client;
-use glacier_tree_hash::{combine, is_tree_hash_aligned, tree_hash, PartSize, TreeHash};
+use glacier_tree_hash::{combine, is_tree_hash_aligned, PartSize, TreeHash, TreeHasher};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -346,24 +346,36 @@ impl Fetch {
             })?,
             None => return Err(DownloadError::RangeWithoutChecksum { range }),
         };
-        let body = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| service(Box::new(e)))?
-            .into_bytes();
-        let received = u64::try_from(body.len()).unwrap_or(u64::MAX);
-        if received != range.end - range.start {
+        // Keep the body's segments as they arrive (joining them would copy the range), and stop
+        // at once if more arrives than was asked for.
+        let length = range.end - range.start;
+        let mut body = output.body;
+        let mut segments = Vec::new();
+        let mut received = 0u64;
+        while let Some(segment) = body.try_next().await.map_err(|e| service(Box::new(e)))? {
+            received = received.saturating_add(u64::try_from(segment.len()).unwrap_or(u64::MAX));
+            if received > length {
+                return Err(DownloadError::RangeLength { range, received });
+            }
+            segments.push(segment);
+        }
+        if received != length {
             return Err(DownloadError::RangeLength { range, received });
         }
         let out = self.out.clone();
         let start = range.start;
         let actual = blocking(&self.out, move || {
-            let actual = tree_hash(&body);
+            let mut hasher = TreeHasher::new();
+            for segment in &segments {
+                hasher.update(segment);
+            }
+            let actual = hasher.finalize();
             if actual == expected {
                 let mut file = OpenOptions::new().write(true).open(&out)?;
                 file.seek(SeekFrom::Start(start))?;
-                file.write_all(&body)?;
+                for segment in &segments {
+                    file.write_all(segment)?;
+                }
                 file.sync_data()?;
             }
             Ok(actual)
@@ -427,7 +439,7 @@ fn read_state(path: &Path, header: &str) -> BTreeMap<u64, (u64, TreeHash)> {
 /// The tree hash of bytes `range` of `file`, read in pieces.
 fn read_hash(file: &mut File, range: Range<u64>) -> std::io::Result<TreeHash> {
     file.seek(SeekFrom::Start(range.start))?;
-    let mut hasher = glacier_tree_hash::TreeHasher::new();
+    let mut hasher = TreeHasher::new();
     hasher.update_reader(Read::by_ref(file).take(range.end - range.start))?;
     if hasher.count() != range.end - range.start {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
@@ -438,6 +450,7 @@ fn read_hash(file: &mut File, range: Range<u64>) -> std::io::Result<TreeHash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use glacier_tree_hash::tree_hash;
 
     #[test]
     fn state_file_round_trip_and_foreign_headers() {

@@ -125,6 +125,11 @@ impl Glacier {
         Glacier { addr, state }
     }
 
+    /// The double's base URL, for `endpoint_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// The real SDK client, pointed at the double with static test credentials.
     pub fn client(&self) -> Client {
         let config = aws_sdk_glacier::Config::builder()
@@ -137,7 +142,7 @@ impl Glacier {
                 None,
                 "test",
             ))
-            .endpoint_url(format!("http://{}", self.addr))
+            .endpoint_url(self.url())
             .build();
         Client::from_conf(config)
     }
