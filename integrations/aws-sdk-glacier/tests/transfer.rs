@@ -480,3 +480,65 @@ async fn download_refuses_output_that_does_not_match_the_job() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_with_ranges_in_parallel() {
+    let glacier = Glacier::start().await;
+    let client = glacier.client();
+    let dir = TempDir::new("download-parallel");
+    let bytes = data(9 * MIB + 5, 23);
+    let job = glacier.add_job(bytes.clone(), tree_hash(&bytes));
+    let out = dir.0.join("restored");
+    let options = DownloadOptions::default()
+        .range_size(PartSize::MIN)
+        .ranges_in_flight(4);
+    let done = download_archive(&client, VAULT, &job, &out, &options)
+        .await
+        .unwrap();
+    assert_eq!((done.ranges_downloaded, done.ranges_resumed), (10, 0));
+    assert_eq!(glacier.state().count("GetJobOutput"), 10);
+    assert_eq!(done.tree_hash, tree_hash(&bytes));
+    assert!(output_matches(&out, &bytes));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_responses_are_errors() {
+    let glacier = Glacier::start().await;
+    let client = glacier.client();
+    let dir = TempDir::new("malformed");
+
+    // ListParts with a range that is not FIRST-LAST.
+    let bytes = data(3 * MIB, 29);
+    let (_, upload_id) = upload_losing_a_part(&glacier, &dir, &bytes, MIB).await;
+    glacier.state().garble_list_parts = true;
+    let error = list_parts(&client, VAULT, &upload_id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            UploadError::Response {
+                operation: "ListParts",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("RangeInBytes \"0..1048576\""),
+        "{error}"
+    );
+
+    // GetJobOutput without a tree hash: nothing is written or recorded as done.
+    glacier.state().omit_range_tree_hash = true;
+    let job = glacier.add_job(bytes.clone(), tree_hash(&bytes));
+    let out = dir.0.join("restored");
+    let error = download_archive(&client, VAULT, &job, &out, &DownloadOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, DownloadError::RangeWithoutChecksum { range } if *range == (0..3 * MIB)),
+        "{error}"
+    );
+    assert!(std::fs::read(&out).unwrap().iter().all(|&b| b == 0));
+    let state = std::fs::read_to_string(state_file_path(&out)).unwrap();
+    assert_eq!(state.lines().count(), 1, "only the header: {state}");
+}

@@ -62,6 +62,10 @@ pub struct State {
     /// Once: the GetJobOutput range starting here has a byte flipped on the way (the tree hash
     /// header stays that of the right bytes).
     pub corrupt_range_at: Option<u64>,
+    /// ListParts answers with an unreadable `RangeInBytes`.
+    pub garble_list_parts: bool,
+    /// GetJobOutput leaves out the tree hash even for aligned ranges.
+    pub omit_range_tree_hash: bool,
     /// The most parts ListParts returns per page.
     pub page_size: usize,
     /// UploadMultipartPart requests being handled now, and the most at once.
@@ -102,6 +106,8 @@ impl Glacier {
             received_part_sizes: Vec::new(),
             lose_part_at: None,
             corrupt_range_at: None,
+            garble_list_parts: false,
+            omit_range_tree_hash: false,
             page_size: 50,
             parts_in_flight: 0,
             max_parts_in_flight: 0,
@@ -482,6 +488,7 @@ fn list_parts(
     let mut state = state.lock().unwrap();
     state.requests.push("ListParts");
     let page_size = state.page_size;
+    let garble = state.garble_list_parts;
     let Some(upload) = state.uploads.get(id) else {
         return not_found("no such upload");
     };
@@ -505,11 +512,12 @@ fn list_parts(
     let page: Vec<String> = listed
         .by_ref()
         .take(limit)
-        .map(|(start, (end, hash, _))| {
-            format!(
+        .map(|(start, (end, hash, _))| match garble {
+            true => format!(r#"{{"RangeInBytes":"{start}..{end}","SHA256TreeHash":"{hash}"}}"#),
+            false => format!(
                 r#"{{"RangeInBytes":"{start}-{}","SHA256TreeHash":"{hash}"}}"#,
                 end - 1
-            )
+            ),
         })
         .collect();
     let marker = match listed.next() {
@@ -554,6 +562,7 @@ fn job_output(state: &Mutex<State>, request: &hyper::http::request::Parts, id: &
     let mut state = state.lock().unwrap();
     state.requests.push("GetJobOutput");
     let corrupt = state.corrupt_range_at;
+    let omit_hash = state.omit_range_tree_hash;
     let Some(job) = state.jobs.get(id) else {
         return not_found("no such job");
     };
@@ -579,7 +588,7 @@ fn job_output(state: &Mutex<State>, request: &hyper::http::request::Parts, id: &
         ("Content-Type", "application/octet-stream".to_owned()),
     ];
     // Glacier sends a tree hash only for tree-hash-aligned ranges.
-    if is_tree_hash_aligned(wanted.clone(), size) || size == 0 {
+    if (is_tree_hash_aligned(wanted.clone(), size) || size == 0) && !omit_hash {
         headers.push(("x-amz-sha256-tree-hash", tree_hash(&bytes).to_string()));
     }
     let status = if header(request, "range").is_some() {
