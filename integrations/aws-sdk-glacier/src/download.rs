@@ -1,6 +1,7 @@
 //! Verified, resumable downloads of archive-retrieval job output.
 
 use crate::error::DownloadError;
+use crate::part_ranges;
 use aws_sdk_glacier::types::{ActionCode, StatusCode};
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{combine, is_tree_hash_aligned, PartSize, TreeHash, TreeHasher};
@@ -182,8 +183,8 @@ pub async fn download_archive(
     let ranges_resumed = u64::try_from(resumed.len()).unwrap_or(u64::MAX);
 
     let mut done = resumed;
-    let missing: Vec<Range<u64>> = range_size
-        .parts(job.size)
+    let missing: Vec<Range<u64>> = part_ranges(range_size, job.size)
+        .into_iter()
         .filter(|range| !done.contains_key(&range.start))
         .collect();
     let fetch = Arc::new(Fetch {

@@ -50,6 +50,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The library is used through few call sites, so API changes there stay local:
+// `part_ranges` below (`PartSize::parts`); in upload.rs `read_part` (`Checksums::of`),
+// `content_range_header` (`content_range`), `hash_parts` (`MultipartHasher::finish`),
+// `UploadOptions::part_size_for` (`PartSize::for_archive`, `TooManyParts`); `ArchiveAssembler`
+// in `resume_upload`, `Multipart::upload_parts` and `Multipart::complete`; in download.rs
+// `Fetch::range` and `read_hash` (`TreeHasher`) and the final `combine`.
+
 mod download;
 mod error;
 mod upload;
@@ -59,3 +66,9 @@ pub use error::{DownloadError, SdkFailure, UploadError};
 pub use upload::{
     list_parts, resume_upload, upload_file, ListedParts, UploadOptions, UploadedArchive,
 };
+
+/// The parts of an archive (or the ranges of a download) as half-open byte ranges: all of
+/// `size` bytes but the last, which may be shorter.
+fn part_ranges(size: glacier_tree_hash::PartSize, archive_size: u64) -> Vec<std::ops::Range<u64>> {
+    size.parts(archive_size).collect()
+}

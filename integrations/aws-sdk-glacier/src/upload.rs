@@ -1,6 +1,7 @@
 //! UploadArchive, multipart uploads, and resuming them from ListParts.
 
 use crate::error::UploadError;
+use crate::part_ranges;
 use aws_sdk_glacier::primitives::ByteStream;
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{
@@ -567,11 +568,6 @@ impl Multipart {
             parts_uploaded,
         })
     }
-}
-
-/// The parts of an archive as half-open ranges (the one use of `PartSize::parts`).
-fn part_ranges(part_size: PartSize, archive_size: u64) -> Vec<Range<u64>> {
-    part_size.parts(archive_size).collect()
 }
 
 /// `bytes FIRST-LAST/*` for a non-empty range (parts are never empty).
