@@ -31,6 +31,11 @@ pub struct DownloadOptions {
     /// How many ranges are requested at once (at least 1; default 4). Each range is held in
     /// memory until it is verified and written: at most `ranges_in_flight × range_size` bytes.
     pub ranges_in_flight: usize,
+    /// Whether to read the whole file back once all ranges are in, and compare its tree hash
+    /// with the job's `SHA256TreeHash` (default `true`). Without it, the final check combines
+    /// the tree hashes of the bytes as they were written; with it, what is on disk is checked
+    /// too, at the cost of one more read of the file.
+    pub reread_file: bool,
 }
 
 impl Default for DownloadOptions {
@@ -41,6 +46,7 @@ impl Default for DownloadOptions {
                 Err(_) => PartSize::MIN,
             },
             ranges_in_flight: 4,
+            reread_file: true,
         }
     }
 }
@@ -66,6 +72,17 @@ impl DownloadOptions {
     /// ```
     pub fn ranges_in_flight(mut self, ranges: usize) -> DownloadOptions {
         self.ranges_in_flight = ranges.max(1);
+        self
+    }
+
+    /// Sets [`reread_file`](DownloadOptions::reread_file).
+    ///
+    /// ```
+    /// let options = glacier_tree_hash_aws::DownloadOptions::default().reread_file(false);
+    /// assert!(!options.reread_file);
+    /// ```
+    pub fn reread_file(mut self, reread: bool) -> DownloadOptions {
+        self.reread_file = reread;
         self
     }
 
@@ -120,7 +137,9 @@ pub fn state_file_path(out: &Path) -> PathBuf {
 /// ([`DownloadError::RangeMismatch`], naming the range) and is not written. A verified range is
 /// written, synced, and then recorded with its tree hash in a state file beside `out` (see
 /// [`state_file_path`]). Finally the ranges' tree hashes are combined and compared with the
-/// job's `SHA256TreeHash`; only then is the state file removed and the download reported done.
+/// job's `SHA256TreeHash`, and (unless [`reread_file`](DownloadOptions::reread_file) is off) the
+/// file is read back and its tree hash compared too; only then is the state file removed and
+/// the download reported done.
 ///
 /// After an interruption or an error, calling this again with the same job and `out` resumes:
 /// the ranges the state file records are read back from disk and re-hashed, and only the
@@ -230,6 +249,19 @@ pub async fn download_archive(
             expected: job.tree_hash,
             actual,
         });
+    }
+    if options.reread_file {
+        let path = out.to_owned();
+        let on_disk = blocking(out, move || glacier_tree_hash::tree_hash_file(&path)).await?;
+        if on_disk != job.tree_hash {
+            // The ranges were right when written; the file changed since. Start over.
+            let _ = std::fs::remove_file(&state_path);
+            return Err(DownloadError::FileMismatch {
+                path: out.to_owned(),
+                expected: job.tree_hash,
+                actual: on_disk,
+            });
+        }
     }
     std::fs::remove_file(&state_path).map_err(|e| DownloadError::io(&state_path, e))?;
     Ok(DownloadedArchive {

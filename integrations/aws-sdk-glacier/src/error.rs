@@ -357,6 +357,17 @@ pub enum DownloadError {
         /// The tree hash of the file written.
         actual: TreeHash,
     },
+    /// The file read back after the download does not have the job's `SHA256TreeHash`, though
+    /// every range did when it was written: something changed the file. The state file is
+    /// removed, so the next attempt starts over.
+    FileMismatch {
+        /// The output file.
+        path: PathBuf,
+        /// The job's `SHA256TreeHash`.
+        expected: TreeHash,
+        /// The tree hash of the file as read back.
+        actual: TreeHash,
+    },
     /// Reading or writing the output file or its state file failed.
     Io {
         /// The file.
@@ -428,6 +439,15 @@ impl fmt::Display for DownloadError {
             } => write!(
                 f,
                 "the output of job {job_id} has tree hash {actual}, but DescribeJob gives {expected}"
+            ),
+            DownloadError::FileMismatch {
+                path,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{} has tree hash {actual} when read back, but the job's is {expected}",
+                path.display()
             ),
             DownloadError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             DownloadError::Task { source } => write!(f, "a range download stopped: {source}"),

@@ -9,6 +9,8 @@ use glacier_tree_hash_aws::{
     DownloadOptions, UploadError, UploadOptions,
 };
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 const MIB: u64 = 1 << 20;
 const VAULT: &str = "test-vault";
@@ -541,4 +543,44 @@ async fn malformed_responses_are_errors() {
     assert!(std::fs::read(&out).unwrap().iter().all(|&b| b == 0));
     let state = std::fs::read_to_string(state_file_path(&out)).unwrap();
     assert_eq!(state.lines().count(), 1, "only the header: {state}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_reads_the_file_back_and_catches_a_change() {
+    let glacier = Glacier::start().await;
+    let dir = TempDir::new("download-reread");
+    let bytes = data(2 * MIB + 1, 31);
+    let job = glacier.add_job(bytes.clone(), tree_hash(&bytes));
+    let out = dir.0.join("restored");
+    let (reached, resume) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    glacier.state().pause_range_at = Some((2 * MIB, Arc::clone(&reached), Arc::clone(&resume)));
+
+    let client = glacier.client();
+    let task_out = out.clone();
+    let download = tokio::spawn(async move {
+        let options = DownloadOptions::default()
+            .range_size(PartSize::MIN)
+            .ranges_in_flight(1);
+        download_archive(&client, VAULT, &job, &task_out, &options).await
+    });
+    // The first two ranges are verified and written; change the file before the last arrives.
+    reached.notified().await;
+    let mut on_disk = std::fs::read(&out).unwrap();
+    on_disk[100] ^= 0x04;
+    std::fs::write(&out, &on_disk).unwrap();
+    resume.notify_one();
+
+    let error = download.await.unwrap().unwrap_err();
+    match &error {
+        DownloadError::FileMismatch {
+            expected, actual, ..
+        } => {
+            assert_eq!(*expected, tree_hash(&bytes));
+            let mut changed = bytes.clone();
+            changed[100] ^= 0x04;
+            assert_eq!(*actual, tree_hash(&changed));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(!state_file_path(&out).exists());
 }

@@ -19,6 +19,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 type Reply = Response<Full<Bytes>>;
 
@@ -62,6 +63,9 @@ pub struct State {
     /// Once: the GetJobOutput range starting here has a byte flipped on the way (the tree hash
     /// header stays that of the right bytes).
     pub corrupt_range_at: Option<u64>,
+    /// Once: the GetJobOutput range starting here signals the first `Notify` when it arrives,
+    /// then waits for the second before answering.
+    pub pause_range_at: Option<(u64, Arc<Notify>, Arc<Notify>)>,
     /// ListParts answers with an unreadable `RangeInBytes`.
     pub garble_list_parts: bool,
     /// GetJobOutput leaves out the tree hash even for aligned ranges.
@@ -106,6 +110,7 @@ impl Glacier {
             received_part_sizes: Vec::new(),
             lose_part_at: None,
             corrupt_range_at: None,
+            pause_range_at: None,
             garble_list_parts: false,
             omit_range_tree_hash: false,
             page_size: 50,
@@ -254,7 +259,18 @@ async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> Reply {
         ("POST", ["multipart-uploads", id]) => complete(state, &parts, &vault, id),
         ("GET", ["multipart-uploads", id]) => list_parts(state, &parts, &vault, id),
         ("GET", ["jobs", id]) => describe_job(state, &vault, id),
-        ("GET", ["jobs", id, "output"]) => job_output(state, &parts, id),
+        ("GET", ["jobs", id, "output"]) => {
+            let pause = state.lock().unwrap().pause_range_at.clone();
+            if let Some((start, reached, resume)) = pause {
+                let prefix = format!("bytes={start}-");
+                if header(&parts, "range").is_some_and(|range| range.starts_with(&prefix)) {
+                    state.lock().unwrap().pause_range_at = None;
+                    reached.notify_one();
+                    resume.notified().await;
+                }
+            }
+            job_output(state, &parts, id)
+        }
         _ => not_found("no such operation"),
     }
 }
