@@ -172,8 +172,9 @@ pub struct UploadedArchive {
 /// second time). Glacier's tree hash returned for each part and for the archive is compared
 /// with the one computed here.
 ///
-/// The SDK retries requests that fail transiently, CompleteMultipartUpload included (it is
-/// idempotent for Glacier). When a multipart upload fails anyway, the error's
+/// The SDK retries requests that fail transiently, CompleteMultipartUpload included: Glacier
+/// documents it as idempotent (called again shortly after a success, it returns the same
+/// archive id), so a retry never makes a second archive. When a multipart upload fails anyway, the error's
 /// [`upload_id`](UploadError::upload_id) can be passed to [`resume_upload`].
 ///
 /// Memory: for a single request, the whole file; for a multipart upload, at most
