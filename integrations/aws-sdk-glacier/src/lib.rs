@@ -52,8 +52,8 @@
 
 // The library is used through few call sites, so API changes there stay local:
 // `part_ranges` below (`PartSize::parts`); in upload.rs `read_part` (`Checksums::of`),
-// `content_range_header` (`content_range`), `hash_parts` (`MultipartHasher::finish`),
-// `UploadOptions::part_size_for` (`PartSize::for_archive`, `TooManyParts`); `ArchiveAssembler`
+// `content_range_header` (`content_range`), `hash_parts` (`MultipartHasher::update_file`),
+// `UploadOptions::part_size_for` (`PartSize::for_archive`, `check_archive_size`); `ArchiveAssembler`
 // in `resume_upload`, `Multipart::upload_parts` and `Multipart::complete`; in download.rs
 // `Fetch::range` and `read_hash` (`TreeHasher`) and the final `combine`.
 
@@ -70,5 +70,5 @@ pub use upload::{
 /// The parts of an archive (or the ranges of a download) as half-open byte ranges: all of
 /// `size` bytes but the last, which may be shorter.
 fn part_ranges(size: glacier_tree_hash::PartSize, archive_size: u64) -> Vec<std::ops::Range<u64>> {
-    size.parts(archive_size).collect()
+    size.parts(archive_size).map(|part| part.range()).collect()
 }

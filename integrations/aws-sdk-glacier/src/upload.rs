@@ -6,7 +6,7 @@ use aws_sdk_glacier::primitives::ByteStream;
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{
     content_range, ArchiveAssembler, Checksums, ContentRange, MultipartHasher, MultipartSummary,
-    PartDifference, PartSize, TooManyParts, TreeHash,
+    PartDifference, PartSize, TreeHash,
 };
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -121,17 +121,18 @@ impl UploadOptions {
 
     /// The part size for a file of `archive_size` bytes.
     fn part_size_for(&self, archive_size: u64) -> Result<PartSize, UploadError> {
-        let least = PartSize::for_archive(archive_size)?;
+        let too_many = |source| UploadError::TooManyParts {
+            upload_id: None,
+            source,
+        };
         match self.part_size {
-            Some(size) if size >= least => Ok(size),
-            Some(size) => Err(UploadError::TooManyParts {
-                upload_id: None,
-                source: TooManyParts {
-                    part_size: size,
-                    parts: size.part_count(archive_size),
-                },
-            }),
-            None => Ok(least.max(DEFAULT_PART_SIZE)),
+            Some(size) => {
+                size.check_archive_size(archive_size).map_err(too_many)?;
+                Ok(size)
+            }
+            None => Ok(PartSize::for_archive(archive_size)
+                .map_err(too_many)?
+                .max(DEFAULT_PART_SIZE)),
         }
     }
 }
@@ -278,7 +279,7 @@ pub async fn resume_upload(
     let mut assembler = ArchiveAssembler::new(part_size);
     for part in &local.parts {
         assembler
-            .add_part(part.range.clone(), part.checksums.tree_hash)
+            .add_part(part.part.range(), part.checksums.tree_hash)
             .map_err(upload_error)?;
     }
     let mut missing = Vec::new();
@@ -292,6 +293,13 @@ pub async fn resume_upload(
                     upload_id: upload_id.to_owned(),
                     range,
                     file_size: archive_size,
+                })
+            }
+            other => {
+                return Err(UploadError::Response {
+                    operation: "ListParts",
+                    upload_id: Some(upload_id.to_owned()),
+                    problem: format!("a difference this version cannot act on: {other:?}"),
                 })
             }
         }
@@ -654,9 +662,8 @@ async fn hash_parts(
 ) -> Result<MultipartSummary, UploadError> {
     let task_path = path.to_owned();
     let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
-        let mut hasher = MultipartHasher::new(part_size);
-        hasher.update_reader(File::open(&task_path)?)?;
-        Ok(hasher.finish())
+        let file = File::open(&task_path)?;
+        Ok(MultipartHasher::new(part_size).update_file(&file, ..)?.finalize())
     })
     .await
     .map_err(std::io::Error::other)
