@@ -191,10 +191,7 @@ impl MultipartHasher {
     /// ```
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-    pub fn update_reader_rayon<R: Read>(
-        &mut self,
-        reader: R,
-    ) -> io::Result<&mut MultipartHasher> {
+    pub fn update_reader_rayon<R: Read>(&mut self, reader: R) -> io::Result<&mut MultipartHasher> {
         crate::read::update_reader_rayon(self, reader)?;
         Ok(self)
     }
@@ -722,7 +719,9 @@ mod tests {
         let mut reader = io::repeat(7).take(u64::MAX);
         let error = hasher.update_reader(&mut reader).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
-        let inner = error.get_ref().and_then(|e| e.downcast_ref::<TooManyParts>());
+        let inner = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<TooManyParts>());
         assert!(inner.is_some_and(|e| e.part_count() == 10_001), "{error}");
         // Within one read-loop buffer (64 KiB) of the limit.
         assert!(u64::MAX - reader.limit() <= 64 << 10);

@@ -645,7 +645,10 @@ mod tests {
             assert!(PartSize::new(bytes + 1).is_err());
         }
         assert_eq!(format!("{:#}", PartSize::MAX), "4 GiB");
-        assert_eq!(format!("{:#}", PartSize::new(512 << 20).unwrap()), "512 MiB");
+        assert_eq!(
+            format!("{:#}", PartSize::new(512 << 20).unwrap()),
+            "512 MiB"
+        );
         assert_eq!(PartSize::new(4 << 20).unwrap().to_string(), "4194304");
         assert_eq!("4 MiB".parse::<PartSize>().unwrap().bytes(), 4 << 20);
     }
@@ -708,7 +711,10 @@ mod tests {
         assert_eq!(last.index() + 1, size.part_count(archive));
         assert_eq!(PartSize::MIN.parts(0).count(), 0);
         assert_eq!(content_range(0..0), None);
-        assert_eq!(content_range(u64::MAX - 1..u64::MAX).unwrap().range(), u64::MAX - 1..u64::MAX);
+        assert_eq!(
+            content_range(u64::MAX - 1..u64::MAX).unwrap().range(),
+            u64::MAX - 1..u64::MAX
+        );
     }
 
     #[test]

@@ -151,8 +151,12 @@ pub(crate) struct FileAt<'a> {
 
 impl Read for FileAt<'_> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        let left = self.end.map_or(u64::MAX, |end| end.saturating_sub(self.offset));
-        let want = buffer.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let left = self
+            .end
+            .map_or(u64::MAX, |end| end.saturating_sub(self.offset));
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
         if want == 0 {
             return Ok(0);
         }

@@ -27,8 +27,13 @@ fn every_file_path(file: &File) -> io::Result<TreeHash> {
     {
         let parallel = TreeHasher::new().update_file_rayon(file, ..)?.finalize();
         assert_eq!(parallel, serial, "TreeHasher::update_file_rayon");
-        let checksums = ChecksumHasher::new().update_file_rayon(file, ..)?.finalize();
-        assert_eq!(checksums.tree_hash, serial, "ChecksumHasher::update_file_rayon");
+        let checksums = ChecksumHasher::new()
+            .update_file_rayon(file, ..)?
+            .finalize();
+        assert_eq!(
+            checksums.tree_hash, serial,
+            "ChecksumHasher::update_file_rayon"
+        );
     }
     Ok(serial)
 }
@@ -56,7 +61,10 @@ fn a_file_that_reports_more_than_it_holds_is_hashed_by_what_it_holds() {
     assert!(content.len() < 4096);
     let expected = tree_hash(&content);
     assert_eq!(tree_hash_file(path).unwrap(), expected);
-    assert_eq!(every_file_path(&File::open(path).unwrap()).unwrap(), expected);
+    assert_eq!(
+        every_file_path(&File::open(path).unwrap()).unwrap(),
+        expected
+    );
 }
 
 /// A FIFO is opened once and read to its end; a short writer's bytes are never lost.
@@ -82,7 +90,10 @@ fn a_fifo_is_read_once_to_its_end() {
         });
         let file = File::open(&fifo).unwrap();
         #[cfg(feature = "rayon")]
-        let hash = TreeHasher::new().update_file_rayon(&file, ..).unwrap().finalize();
+        let hash = TreeHasher::new()
+            .update_file_rayon(&file, ..)
+            .unwrap()
+            .finalize();
         #[cfg(not(feature = "rayon"))]
         let hash = TreeHasher::new().update_file(&file, ..).unwrap().finalize();
         writer.join().unwrap();
@@ -138,7 +149,10 @@ fn ranges_of_a_file_are_exact_and_checked() {
     let mut hasher = TreeHasher::new();
     let error = hasher.update_file(&file, len - 1..len + 1).unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
-    assert!(error.to_string().contains(&format!("ends at byte {len}")), "{error}");
+    assert!(
+        error.to_string().contains(&format!("ends at byte {len}")),
+        "{error}"
+    );
     #[allow(clippy::reversed_empty_ranges)]
     let backwards = TreeHasher::new().update_file(&file, 5..4).unwrap_err();
     assert_eq!(backwards.kind(), io::ErrorKind::InvalidInput);
@@ -165,7 +179,9 @@ fn a_file_that_shrinks_while_hashed_is_an_error() {
             writer.set_len(MIB as u64 / 2).unwrap();
         });
         let result = if round % 2 == 0 {
-            TreeHasher::new().update_file(&file, ..).map(|h| h.finalize())
+            TreeHasher::new()
+                .update_file(&file, ..)
+                .map(|h| h.finalize())
         } else {
             ChecksumHasher::new()
                 .update_file(&file, ..)
@@ -181,7 +197,10 @@ fn a_file_that_shrinks_while_hashed_is_an_error() {
             }
         }
     }
-    assert!(shrank > 0, "no round truncated the file while it was hashed");
+    assert!(
+        shrank > 0,
+        "no round truncated the file while it was hashed"
+    );
 }
 
 /// Reads `data` in reads of at most 100 KiB, then `Ok(0)` once, then `more`: everything after
@@ -225,7 +244,10 @@ fn every_reader_stops_at_the_first_end() {
     assert_eq!(calculate_tree_hash(&mut r).unwrap(), expected);
     assert_eq!(r.reads_after_end, 0, "calculate_tree_hash");
     let mut r = reader();
-    assert_eq!(Checksums::from_reader(&mut r).unwrap(), Checksums::of(&data));
+    assert_eq!(
+        Checksums::from_reader(&mut r).unwrap(),
+        Checksums::of(&data)
+    );
     assert_eq!(r.reads_after_end, 0, "Checksums::from_reader");
     let mut r = reader();
     let summary = MultipartHasher::new(PartSize::MIN)
@@ -241,7 +263,11 @@ fn every_reader_stops_at_the_first_end() {
             .update_reader_rayon(&mut r)
             .unwrap()
             .finalize();
-        assert_eq!((hash, r.reads_after_end), (expected, 0), "update_reader_rayon");
+        assert_eq!(
+            (hash, r.reads_after_end),
+            (expected, 0),
+            "update_reader_rayon"
+        );
         let mut r = reader();
         let summary = MultipartHasher::new(PartSize::MIN)
             .update_reader_rayon(&mut r)
@@ -270,7 +296,9 @@ fn too_many_parts_are_refused_before_reading_a_file() {
             .unwrap_err(),
     ] {
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
-        let inner = error.get_ref().and_then(|e| e.downcast_ref::<TooManyParts>());
+        let inner = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<TooManyParts>());
         assert_eq!(inner.map(TooManyParts::part_count), Some(10_001), "{error}");
     }
     // Exactly 10,000 parts is allowed, and so is the next part size up.

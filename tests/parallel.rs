@@ -121,7 +121,12 @@ fn inside_a_one_thread_pool_nothing_deadlocks() {
         .unwrap();
     let results = pool.install(|| {
         rayon::join(
-            || TreeHasher::new().update_reader_rayon(&data[..]).unwrap().finalize(),
+            || {
+                TreeHasher::new()
+                    .update_reader_rayon(&data[..])
+                    .unwrap()
+                    .finalize()
+            },
             || {
                 TreeHasher::new()
                     .update_reader_rayon(ShortReader::new(&data, 7))

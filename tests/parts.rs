@@ -343,8 +343,12 @@ fn checksums_of_every_vector() {
 fn assembly_problems_are_in_byte_order() {
     let mut assembler = ArchiveAssembler::new(PartSize::MIN);
     assembler.add_part(0..MIB64, tree_hash(b"a")).unwrap();
-    assembler.add_part(5 * MIB64..6 * MIB64, tree_hash(b"b")).unwrap();
-    assembler.add_part(2 * MIB64..2 * MIB64 + 1, tree_hash(b"c")).unwrap();
+    assembler
+        .add_part(5 * MIB64..6 * MIB64, tree_hash(b"b"))
+        .unwrap();
+    assembler
+        .add_part(2 * MIB64..2 * MIB64 + 1, tree_hash(b"c"))
+        .unwrap();
     let error = assembler.assemble(4 * MIB64).unwrap_err();
     assert_eq!(
         error.problems,
@@ -365,5 +369,8 @@ fn assembly_problems_are_in_byte_order() {
             _ => 0,
         })
         .collect();
-    assert!(starts.windows(2).all(|pair| pair[0] <= pair[1]), "{starts:?}");
+    assert!(
+        starts.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{starts:?}"
+    );
 }

@@ -72,8 +72,12 @@ fn check_vector(vector: &Vector, seed: u64) {
             .build()
             .expect("a pool");
         let mut pipelined = TreeHasher::new();
-        pool.install(|| pipelined.update_reader_rayon(ShortReader::new(&data, seed ^ 1)).map(drop))
-            .expect("an in-memory reader");
+        pool.install(|| {
+            pipelined
+                .update_reader_rayon(ShortReader::new(&data, seed ^ 1))
+                .map(drop)
+        })
+        .expect("an in-memory reader");
         assert_eq!(
             pipelined.finalize(),
             expected,

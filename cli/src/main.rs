@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use glacier_tree_hash::{
-    ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHasher,
-    Sha256Hash, TreeHash,
+    ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, Sha256Hash, TreeHash,
+    TreeHasher,
 };
 use sha2::Sha256;
 use std::fs::File;
@@ -112,7 +112,11 @@ fn hash_all(args: &Args) -> bool {
 fn hash_named(name: &str, args: &Args) -> io::Result<TreeHash> {
     if name != "-" {
         let file = File::open(name)?;
-        let size = file.metadata()?.is_file().then(|| file.metadata().map(|m| m.len())).transpose()?;
+        let size = file
+            .metadata()?
+            .is_file()
+            .then(|| file.metadata().map(|m| m.len()))
+            .transpose()?;
         if !shows_progress(size, args) {
             return Ok(TreeHasher::new().update_file_rayon(&file, ..)?.finalize());
         }
@@ -150,7 +154,9 @@ fn checksums_named(name: &str, args: &Args) -> io::Result<Report> {
         };
         match args.part_size {
             None => {
-                let checksums = ChecksumHasher::new().update_reader_rayon(&mut input)?.finalize();
+                let checksums = ChecksumHasher::new()
+                    .update_reader_rayon(&mut input)?
+                    .finalize();
                 let size = counter.load(Ordering::Relaxed);
                 Ok(Report::Whole { checksums, size })
             }

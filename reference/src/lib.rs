@@ -125,4 +125,3 @@ pub fn vectors(max_size: usize) -> Vec<Vector> {
     assert!(rows.len() >= 29, "the vector table lost rows");
     rows.into_iter().filter(|v| v.size <= max_size).collect()
 }
-

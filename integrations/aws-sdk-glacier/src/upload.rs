@@ -663,7 +663,9 @@ async fn hash_parts(
     let task_path = path.to_owned();
     let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
         let file = File::open(&task_path)?;
-        Ok(MultipartHasher::new(part_size).update_file(&file, ..)?.finalize())
+        Ok(MultipartHasher::new(part_size)
+            .update_file(&file, ..)?
+            .finalize())
     })
     .await
     .map_err(std::io::Error::other)
