@@ -266,6 +266,14 @@ impl fmt::Debug for HexDigits {
 }
 
 /// Why a string is not a hash in hex (64 hex digits).
+///
+/// ```
+/// use glacier_tree_hash::{HexError, TreeHash};
+///
+/// let error = "e3b0c442".parse::<TreeHash>().unwrap_err();
+/// assert_eq!(error, HexError::Length { found: 8 });
+/// assert_eq!(error.to_string(), "a hash is 64 hex digits, but the input is 8 bytes long");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HexError {

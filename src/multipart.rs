@@ -11,6 +11,16 @@ use std::io::{self, Read};
 use std::ops::{Range, RangeBounds};
 
 /// One part of a multipart upload and the checksums its UploadMultipartPart request sends.
+///
+/// ```
+/// use glacier_tree_hash::{Checksums, MultipartHasher, PartSize};
+///
+/// let summary = MultipartHasher::new(PartSize::MIN).update(b"tiny").finalize()?;
+/// let hashed = &summary.parts[0];
+/// assert_eq!(hashed.part.content_range().to_string(), "bytes 0-3/*");
+/// assert_eq!(hashed.checksums, Checksums::of(b"tiny"));
+/// # Ok::<(), glacier_tree_hash::TooManyParts>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PartChecksums {
     /// The part: its index, its bytes in the archive, its `Content-Range`.
@@ -20,6 +30,16 @@ pub struct PartChecksums {
 }
 
 /// What a multipart upload needs, from one read of the archive: see [`MultipartHasher`].
+///
+/// ```
+/// use glacier_tree_hash::{tree_hash, MultipartHasher, PartSize};
+///
+/// let archive = vec![1u8; (2 << 20) + 1];
+/// let summary = MultipartHasher::new(PartSize::MIN).update(&archive).finalize()?;
+/// assert_eq!((summary.parts.len(), summary.archive_size), (3, archive.len() as u64));
+/// assert_eq!(summary.tree_hash, tree_hash(&archive));
+/// # Ok::<(), glacier_tree_hash::TooManyParts>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MultipartSummary {
     /// The part size every part but the last has: `x-amz-part-size` of
@@ -560,6 +580,15 @@ impl ArchiveAssembler {
 }
 
 /// Why [`ArchiveAssembler::add_part`] refused a part.
+///
+/// ```
+/// use glacier_tree_hash::{tree_hash, AddPartError, ArchiveAssembler, PartSize};
+///
+/// let mut assembler = ArchiveAssembler::new(PartSize::MIN);
+/// let error = assembler.add_part(5..10, tree_hash(b"")).unwrap_err();
+/// assert!(matches!(error, AddPartError::NotOnPartBoundary { .. }));
+/// assert!(error.to_string().contains("5..10"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AddPartError {
@@ -614,6 +643,14 @@ impl fmt::Display for AddPartError {
 impl std::error::Error for AddPartError {}
 
 /// Why [`ArchiveAssembler::assemble`] refused: every problem found.
+///
+/// ```
+/// use glacier_tree_hash::{ArchiveAssembler, AssemblyProblem, PartSize};
+///
+/// let error = ArchiveAssembler::new(PartSize::MIN).assemble(10).unwrap_err();
+/// assert_eq!(error.problems, [AssemblyProblem::Missing(0..10)]);
+/// assert!(error.to_string().contains("bytes 0..10 are missing"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AssembleError {
@@ -623,7 +660,14 @@ pub struct AssembleError {
     pub problems: Vec<AssemblyProblem>,
 }
 
-/// One thing wrong with the parts of an archive.
+/// One thing wrong with the parts of an archive: see [`AssembleError`].
+///
+/// ```
+/// use glacier_tree_hash::{ArchiveAssembler, AssemblyProblem, PartSize};
+///
+/// let error = ArchiveAssembler::new(PartSize::MIN).assemble(0).unwrap_err();
+/// assert_eq!(error.problems, [AssemblyProblem::EmptyArchive]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AssemblyProblem {
@@ -664,6 +708,14 @@ impl std::error::Error for AssembleError {}
 
 /// A part on which the local hashes and a ListParts response disagree: see
 /// [`ArchiveAssembler::differences`].
+///
+/// ```
+/// use glacier_tree_hash::{tree_hash, ArchiveAssembler, PartDifference, PartSize};
+///
+/// let local = ArchiveAssembler::new(PartSize::MIN);
+/// let listed = [(0..5, tree_hash(b"five!"))];
+/// assert_eq!(local.differences(listed), [PartDifference::NotLocal(0..5)]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PartDifference {

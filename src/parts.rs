@@ -234,6 +234,13 @@ fn unit_shift(unit: &str) -> Result<u32, PartSizeError> {
 }
 
 /// Why a size is not a Glacier part size.
+///
+/// ```
+/// use glacier_tree_hash::{PartSize, PartSizeError};
+///
+/// assert_eq!("3MiB".parse::<PartSize>(), Err(PartSizeError::NotPowerOfTwoMib { bytes: 3 << 20 }));
+/// assert_eq!("99999999999999999999".parse::<PartSize>(), Err(PartSizeError::Overflow));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PartSizeError {
@@ -430,6 +437,11 @@ impl Part {
 }
 
 /// The parts of an archive: see [`PartSize::parts`].
+///
+/// ```
+/// let parts = glacier_tree_hash::PartSize::MIN.parts((3 << 20) + 1);
+/// assert_eq!(parts.len(), 4);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Parts {
     next: u64,
@@ -456,6 +468,10 @@ impl Iterator for Parts {
     }
 }
 
+impl ExactSizeIterator for Parts {}
+
+impl core::iter::FusedIterator for Parts {}
+
 /// The `Content-Range` header value of an UploadMultipartPart request for the half-open byte
 /// `range`: `bytes FIRST-LAST/*`, LAST inclusive. `None` for an empty range.
 ///
@@ -473,7 +489,18 @@ pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
     })
 }
 
-/// A `Content-Range` header value; `Display` writes it. See [`content_range`].
+/// A `Content-Range` header value; `Display` writes it. From [`Part::content_range`],
+/// [`content_range`], or parsed from a request or a ListParts `RangeInBytes`.
+///
+/// ```
+/// use glacier_tree_hash::{ContentRange, PartSize};
+///
+/// let part = PartSize::MIN.parts(5 << 20).nth(2).unwrap();
+/// assert_eq!(part.content_range().to_string(), "bytes 2097152-3145727/*");
+/// let listed: ContentRange = "2097152-3145727".parse()?;
+/// assert_eq!(listed, part.content_range());
+/// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentRange {
     pub(crate) first: u64,
@@ -537,6 +564,10 @@ impl FromStr for ContentRange {
 }
 
 /// Text that is not `bytes FIRST-LAST/*` or `FIRST-LAST` with `FIRST <= LAST < u64::MAX`.
+///
+/// ```
+/// assert!("bytes 10-5/*".parse::<glacier_tree_hash::ContentRange>().is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentRangeError;
 
