@@ -95,11 +95,12 @@ struct Args {
     check: bool,
 
     /// With --check: do not print OK for each file that matches.
-    #[arg(long, requires = "check")]
+    #[arg(long, requires = "check", overrides_with_all = ["status", "warn"])]
     quiet: bool,
 
     /// With --check: print nothing on standard output and no warnings; the exit status tells.
-    #[arg(long, requires = "check")]
+    /// Of --quiet, --status and --warn the last one given wins, as in sha256sum.
+    #[arg(long, requires = "check", overrides_with_all = ["quiet", "warn"])]
     status: bool,
 
     /// With --check: skip listed files that do not exist, without a message.
@@ -111,8 +112,8 @@ struct Args {
     strict: bool,
 
     /// With --check: warn about each malformed line, with its number. This is the default
-    /// (sha256sum only counts them unless --warn); --status turns it off unless --warn is given.
-    #[arg(short, long, requires = "check")]
+    /// (sha256sum only counts them unless --warn), except after --status.
+    #[arg(short, long, requires = "check", overrides_with_all = ["quiet", "status"])]
     warn: bool,
 
     /// End each output record with NUL, not newline, and do not escape names.
@@ -729,7 +730,7 @@ fn check_list(
             return Ok(false);
         }
     };
-    let warn = args.warn || !args.status;
+    let warn = !args.status;
     let mut reader = BufReader::new(&file);
     let mut tally = Tally::default();
     let mut read_failed = false;
