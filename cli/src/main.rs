@@ -23,6 +23,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::ops::Bound;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// The program's name in messages.
 const PROGRAM: &str = "glacier-tree-hash";
@@ -569,10 +570,12 @@ impl Hashing {
             let chunks = remaining.div_ceil(SERIAL_LIMIT);
             let draw = progress::draws(self.progress, remaining);
             let pool = self.pool(chunks)?;
+            let threads = pool.current_num_threads();
             pool.install(|| {
                 if draw {
-                    let bar = Progress::new(name, Some(remaining));
-                    let result = progress::by_segments(&bar, start, len, |range| {
+                    let bar = Progress::new(name, Some(remaining), 0, Duration::ZERO);
+                    let segment = progress::segment_for(threads);
+                    let result = progress::by_segments(&bar, segment, start, len, |range| {
                         hasher.file_rayon(file, range)
                     });
                     bar.clear();
@@ -751,6 +754,11 @@ fn check_list(
         number += 1;
         if line.last() == Some(&b'\n') {
             line.pop();
+            // As sha256sum: a list with CRLF line ends reads the same (a name that ends with a
+            // carriage return is written escaped, as `\r`).
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
         }
         let entry = match parse_line(&line) {
             None => continue,

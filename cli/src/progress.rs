@@ -1,7 +1,7 @@
 //! The progress bar: on standard error, only when it is a terminal, only for inputs over
 //! 64 MiB, and free otherwise (no thread, no timer, no wrapper around a regular file).
 //!
-//! A regular file keeps the positional fast path: it is hashed in segments of 128 MiB, each on
+//! A regular file keeps the positional fast path: it is hashed in segments of 128 MiB (32 MiB per thread on many cores), each on
 //! all threads of the pool, and the bar moves after each segment; the end of the file is then
 //! confirmed by one more (unbounded) read, as for a file hashed in one call. A stream is
 //! counted as it is read, and the bar appears once 64 MiB have gone by (its size is unknown:
@@ -12,12 +12,19 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Read};
 use std::ops::Bound;
+use std::time::{Duration, Instant};
 
 /// Inputs of more than this many bytes get a progress bar (when one may be drawn at all).
 pub const THRESHOLD: u64 = 64 << 20;
 
-/// The bytes of a regular file hashed between two moves of the bar.
+/// The bytes of a regular file hashed between two moves of the bar, at least.
 const SEGMENT: u64 = 128 << 20;
+
+/// The bytes hashed between two moves of the bar on a pool of `threads`: 128 MiB, or 32 MiB
+/// per thread on many cores, so that each segment keeps every thread busy.
+pub fn segment_for(threads: usize) -> u64 {
+    SEGMENT.max((threads as u64).saturating_mul(32 << 20))
+}
 
 /// Whether a bar may be drawn at all: standard error is a terminal and `--no-progress` is off.
 pub fn enabled(no_progress: bool) -> bool {
@@ -35,8 +42,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for input `name` of `total` bytes (`None`: a stream).
-    pub fn new(name: &OsStr, total: Option<u64>) -> Progress {
+    /// A bar for input `name` of `total` bytes (`None`: a stream), drawn at once at
+    /// `position` bytes, hashed in `elapsed` so far.
+    pub fn new(name: &OsStr, total: Option<u64>, position: u64, elapsed: Duration) -> Progress {
         let template = match total {
             Some(_) => "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
             None => "{msg} {spinner} {binary_bytes} {binary_bytes_per_sec}",
@@ -46,7 +54,10 @@ impl Progress {
             .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
             .with_style(style)
-            .with_message(quote(name));
+            .with_message(quote(name))
+            .with_position(position)
+            .with_elapsed(elapsed);
+        bar.tick();
         Progress { bar }
     }
 
@@ -66,13 +77,14 @@ impl Progress {
 /// segment fail with `UnexpectedEof`.
 pub fn by_segments(
     bar: &Progress,
+    segment: u64,
     start: u64,
     len: u64,
     mut hash: impl FnMut((Bound<u64>, Bound<u64>)) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut at = start;
     while at < len {
-        let end = at.saturating_add(SEGMENT).min(len);
+        let end = at.saturating_add(segment).min(len);
         hash((Bound::Included(at), Bound::Excluded(end)))?;
         at = end;
         bar.set(at - start);
@@ -88,6 +100,7 @@ pub struct Counting<'a, R> {
     name: &'a OsStr,
     enabled: bool,
     bar: Option<Progress>,
+    started: Instant,
 }
 
 impl<'a, R> Counting<'a, R> {
@@ -98,6 +111,7 @@ impl<'a, R> Counting<'a, R> {
             name,
             enabled,
             bar: None,
+            started: Instant::now(),
         }
     }
 
@@ -116,9 +130,8 @@ impl<R: Read> Read for Counting<'_, R> {
         match &self.bar {
             Some(bar) => bar.set(self.count),
             None if draws(self.enabled, self.count) => {
-                let bar = Progress::new(self.name, None);
-                bar.set(self.count);
-                self.bar = Some(bar);
+                let elapsed = self.started.elapsed();
+                self.bar = Some(Progress::new(self.name, None, self.count, elapsed));
             }
             None => {}
         }
@@ -141,12 +154,19 @@ mod tests {
     }
 
     #[test]
+    fn segments_keep_every_thread_busy() {
+        assert_eq!(segment_for(1), SEGMENT);
+        assert_eq!(segment_for(4), SEGMENT);
+        assert_eq!(segment_for(64), 64 * (32 << 20));
+    }
+
+    #[test]
     fn segments_cover_the_file_then_confirm_its_end() {
         let bar = Progress {
             bar: ProgressBar::hidden(),
         };
         let mut ranges = Vec::new();
-        by_segments(&bar, 5, 5 + 2 * SEGMENT + 3, |range| {
+        by_segments(&bar, SEGMENT, 5, 5 + 2 * SEGMENT + 3, |range| {
             ranges.push(range);
             Ok(())
         })

@@ -1055,3 +1055,81 @@ fn completions_and_man_page_are_generated() {
     assert!(page.contains("ignore\\-missing"), "{page}");
     assert!(page.contains("Exit status"), "{page}");
 }
+
+#[test]
+fn check_reads_lists_with_crlf_line_ends_like_sha256sum() {
+    let dir = Dir::new("crlf");
+    dir.file("h", b"hi");
+    dir.file("cr\r", b"cr");
+    let list = format!("{}  h\r\n\\{}  cr\\r\r\n", sha(b"hi"), sha(b"cr"));
+    dir.file("list", list.as_bytes());
+    let ours = run(dir.path(), ["-c", "list"], Input::Null);
+    let theirs = sha256sum(dir.path(), ["-c", "list"], Input::Null);
+    assert_eq!(ours.code(), Some(0), "{}", ours.err());
+    assert_eq!(ours.code(), theirs.code());
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(ours.stdout, b"h: OK\ncr\r: OK\n");
+}
+
+/// Runs `pipe '<binary>' args` with a pseudo-terminal as the standard streams, through
+/// `script`; `None` where `script` or a pseudo-terminal is not available.
+fn on_a_terminal(dir: &Dir, pipe: &str, args: &str) -> Option<Ran> {
+    let line = format!("{pipe} '{BIN}' {args}");
+    let probe = std::process::Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    Some(run_program(
+        "script",
+        dir.path(),
+        ["-qec", line.as_str(), "/dev/null"],
+        Input::Null,
+    ))
+}
+
+#[test]
+fn progress_on_a_terminal_only_past_64_mib_and_not_with_no_progress() {
+    let dir = Dir::new("tty");
+    File::create(dir.path().join("big"))
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    File::create(dir.path().join("exact"))
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let hash = run(dir.path(), ["big"], Input::Null).out()[..64].to_string();
+    let Some(ran) = on_a_terminal(&dir, "", "big") else {
+        eprintln!("no script(1) or no pseudo-terminal here: the terminal case is not run");
+        return;
+    };
+    assert_eq!(ran.code(), Some(0));
+    let seen = ran.out();
+    assert!(seen.contains("ETA") && seen.contains("iB/s"), "{seen:?}");
+    assert!(seen.contains(&format!("{hash}  big")), "{seen:?}");
+    // A stream: bytes and rate once past 64 MiB.
+    let ran = on_a_terminal(&dir, "cat big |", "").unwrap();
+    let seen = ran.out();
+    assert!(seen.contains("iB/s") && !seen.contains("ETA"), "{seen:?}");
+    assert!(!seen.contains(" 0 B "), "drawn from 64 MiB on: {seen:?}");
+    assert!(seen.contains(&format!("{hash}  -")), "{seen:?}");
+    for (pipe, args) in [
+        ("", "exact"),
+        ("head -c 67108864 big |", ""),
+        ("", "--no-progress big"),
+        ("", "--no-progress --sha256 big"),
+        ("cat big |", "--no-progress"),
+    ] {
+        let ran = on_a_terminal(&dir, pipe, args).unwrap();
+        assert_eq!(ran.code(), Some(0), "{pipe} {args}");
+        let seen = ran.out();
+        assert!(
+            !seen.contains("B/s") && !seen.contains('\x1b'),
+            "{pipe} {args}: {seen:?}"
+        );
+    }
+}
