@@ -52,11 +52,16 @@ impl Progress {
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
-        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
+        // Hidden until the rate estimate starts from `position`, so that the bytes already
+        // read do not count as read in no time.
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden())
             .with_style(style)
             .with_message(quote(name))
             .with_position(position)
             .with_elapsed(elapsed);
+        bar.tick();
+        bar.reset_eta();
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.tick();
         Progress { bar }
     }
