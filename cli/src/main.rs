@@ -177,6 +177,9 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
+        // The reader of a pipe went away (`| head -1`): stop quietly, as sha256sum stops on
+        // SIGPIPE, but not with status 0.
+        Err(WriteFailed(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
         Err(WriteFailed(error)) => {
             eprintln!("{PROGRAM}: write error: {}", describe(&error));
             ExitCode::FAILURE

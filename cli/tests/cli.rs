@@ -1,6 +1,8 @@
 //! The real `glacier-tree-hash` binary, compared with the reference and with `sha256sum`
 //! wherever the two do the same thing. Every run has a time limit: a hang fails the test.
 
+#![cfg(unix)]
+
 mod support;
 
 use std::ffi::OsStr;
@@ -641,6 +643,23 @@ fn unusable_stdin_and_stdout_are_errors_like_sha256sum() {
             "{what}"
         );
     }
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_stops_quietly_with_status_1() {
+    let dir = Dir::new("epipe");
+    for index in 0..50 {
+        dir.file(format!("f{index}"), &[index as u8; 100]);
+    }
+    let names: Vec<String> = (0..50).map(|index| format!("f{index}")).collect();
+    let mut command = command(BIN, dir.path(), &Input::Null);
+    command.args(&names);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    command.stdout(writer);
+    let ran = wait(command.spawn().unwrap(), Input::Null, LIMIT, "closed pipe");
+    assert_eq!(ran.code(), Some(1));
+    assert!(ran.stderr.is_empty(), "{}", ran.err());
 }
 
 /// Bytes the process has read so far (Linux), if it can be known.
