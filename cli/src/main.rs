@@ -20,7 +20,7 @@ use progress::Progress;
 use serde::Serialize;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::ops::Bound;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -521,28 +521,51 @@ impl Hashing {
 
     /// Hashes the open `file` from its cursor (`pos..`), whatever kind of file it is.
     fn hash_file(&mut self, file: &File, name: &OsStr, what: What) -> io::Result<Hashed> {
-        match what {
-            What::Tree => self
-                .run::<TreeHasher>(file, name, what)
-                .map(|h| Hashed::Tree(h.finalize())),
-            What::Both => self.run::<ChecksumHasher>(file, name, what).map(|h| {
-                let size = h.count();
-                Hashed::Both {
-                    checksums: h.finalize(),
-                    size,
-                }
-            }),
+        // Standard input that is a regular file is hashed from its offset, and left at the end
+        // of what was hashed, as sha256sum leaves it: `(read x; glacier-tree-hash) < f` hashes
+        // the rest of `f`, and `glacier-tree-hash - -  < f` hashes it, then nothing.
+        let stdin_start = if name == "-" && file.metadata()?.is_file() {
+            let mut cursor = file;
+            Some(cursor.stream_position()?)
+        } else {
+            None
+        };
+        let start = stdin_start.unwrap_or(0);
+        let (hashed, size) = match what {
+            What::Tree => {
+                let hasher = self.run::<TreeHasher>(file, name, start, what)?;
+                (Hashed::Tree(hasher.finalize()), hasher.count())
+            }
+            What::Both => {
+                let hasher = self.run::<ChecksumHasher>(file, name, start, what)?;
+                let size = hasher.count();
+                let checksums = hasher.finalize();
+                (Hashed::Both { checksums, size }, size)
+            }
             What::Parts(_) => {
-                let hasher = self.run::<MultipartHasher>(file, name, what)?;
+                let hasher = self.run::<MultipartHasher>(file, name, start, what)?;
                 let summary = hasher
                     .finalize()
                     .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-                Ok(Hashed::Parts(summary))
+                let size = summary.archive_size;
+                (Hashed::Parts(summary), size)
             }
+        };
+        if let Some(start) = stdin_start {
+            let mut cursor = file;
+            cursor.seek(SeekFrom::Start(start.saturating_add(size)))?;
         }
+        Ok(hashed)
     }
 
-    fn run<H: Hasher>(&mut self, file: &File, name: &OsStr, what: What) -> io::Result<H> {
+    /// Hashes `file`: a regular file from `start`, anything else through its cursor.
+    fn run<H: Hasher>(
+        &mut self,
+        file: &File,
+        name: &OsStr,
+        start: u64,
+        what: What,
+    ) -> io::Result<H> {
         let metadata = file.metadata()?;
         if metadata.is_dir() {
             return Err(io::Error::new(
@@ -552,13 +575,6 @@ impl Hashing {
         }
         let mut hasher = H::new_for(what);
         if metadata.is_file() {
-            // From the cursor, as sha256sum does for `(read x; sha256sum) < file`.
-            let start = if name == "-" {
-                let mut cursor = file;
-                cursor.stream_position()?
-            } else {
-                0
-            };
             let len = metadata.len();
             let remaining = len.saturating_sub(start);
             if let What::Parts(size) = what {

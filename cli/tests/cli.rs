@@ -98,6 +98,36 @@ fn stdin_that_is_a_file_is_hashed_from_its_cursor_like_sha256sum() {
     file.seek(SeekFrom::Start(17)).unwrap();
     let theirs = sha256sum(dir.path(), ["-"], Input::File(file));
     assert_eq!(ours.stdout, theirs.stdout);
+    // Both leave the offset after what they hashed: `- -` hashes the file, then nothing.
+    for (path, args) in [
+        (&small, &["-", "-"][..]),
+        (&path, &["-", "-", "--sha256"][..]),
+    ] {
+        let mut file = File::open(path).unwrap();
+        file.seek(SeekFrom::Start(5)).unwrap();
+        let ours = run(dir.path(), args, Input::File(file.try_clone().unwrap()));
+        assert_eq!(
+            file.stream_position().unwrap(),
+            file.metadata().unwrap().len()
+        );
+        let rest = &std::fs::read(path).unwrap()[5..];
+        let first = if args.contains(&"--sha256") {
+            format!("{}  {}  -\n", tree(rest), sha(rest))
+        } else {
+            format!("{}  -\n", tree(rest))
+        };
+        let second = if args.contains(&"--sha256") {
+            format!("{EMPTY}  {EMPTY}  -\n")
+        } else {
+            format!("{EMPTY}  -\n")
+        };
+        assert_eq!(ours.out(), first + &second, "{args:?}");
+        if !args.contains(&"--sha256") {
+            file.seek(SeekFrom::Start(5)).unwrap();
+            let theirs = sha256sum(dir.path(), args, Input::File(file));
+            assert_eq!(ours.stdout, theirs.stdout);
+        }
+    }
 }
 
 #[test]
@@ -1136,6 +1166,21 @@ fn progress_on_a_terminal_only_past_64_mib_and_not_with_no_progress() {
     assert!(seen.contains("iB/s") && !seen.contains("ETA"), "{seen:?}");
     assert!(!seen.contains(" 0 B "), "drawn from 64 MiB on: {seen:?}");
     assert!(seen.contains(&format!("{hash}  -")), "{seen:?}");
+    // Small inputs on a terminal draw nothing and wait for nothing (each waited 0.2 s).
+    let start = Instant::now();
+    let ran = on_a_terminal(
+        &dir,
+        "for i in 1 2 3 4 5 6 7 8 9 10; do printf hi |",
+        "; done",
+    )
+    .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(ran.out().matches(&tree(b"hi")).count(), 10, "{}", ran.out());
+    assert!(!ran.out().contains('\x1b'), "{:?}", ran.out());
     for (pipe, args) in [
         ("", "exact"),
         ("head -c 67108864 big |", ""),
