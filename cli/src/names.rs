@@ -183,6 +183,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn os_errors_read_like_coreutils() {
         let error = io::Error::from(io::ErrorKind::NotFound);
         assert_eq!(describe(&error), error.to_string());
