@@ -279,6 +279,17 @@ impl MultipartHasher {
         Ok(self)
     }
 
+    /// The number of bytes of the archive hashed so far.
+    ///
+    /// ```
+    /// let mut hasher = glacier_tree_hash::MultipartHasher::new(glacier_tree_hash::PartSize::MIN);
+    /// assert_eq!(hasher.update(&[0; 10]).count(), 10);
+    /// ```
+    #[must_use]
+    pub fn count(&self) -> u64 {
+        Update::count(self)
+    }
+
     /// `range` as a [`FileRange`], refused with [`TooManyParts`] if the size the file reports
     /// already needs more than 10,000 parts.
     fn refuse_known_size(
