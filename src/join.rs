@@ -4,6 +4,9 @@
 
 /// Runs two closures and returns both results.
 pub(crate) trait Join {
+    /// How many threads the two sides may run on: tasks are sized to give each one work.
+    fn threads() -> usize;
+
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
     where
         A: FnOnce() -> RA + Send,
@@ -16,6 +19,10 @@ pub(crate) trait Join {
 pub(crate) enum SerialJoin {}
 
 impl Join for SerialJoin {
+    fn threads() -> usize {
+        1
+    }
+
     #[inline]
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
     where
@@ -34,6 +41,10 @@ pub(crate) enum RayonJoin {}
 
 #[cfg(feature = "rayon")]
 impl Join for RayonJoin {
+    fn threads() -> usize {
+        rayon::current_num_threads()
+    }
+
     #[inline]
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
     where

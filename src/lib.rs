@@ -50,6 +50,10 @@
 //!   [`calculate_tree_hash`], [`tree_hash_file`], [`Checksums`] and [`MultipartHasher`] use it
 //!   too. The thread count is rayon's: `RAYON_NUM_THREADS`, or the pool of a surrounding
 //!   `ThreadPool::install`.
+//! - `multi-buffer` (default): the leaf engine hashes whole 1 MiB leaves many at a time with
+//!   `tape-sha256` (SIMD lanes or interleaved SHA-NI streams, picked at run time for the CPU);
+//!   [`leaf_backend`] names the kernel. Without it, or without `std`, leaves are hashed one at a
+//!   time with `sha2`. The results are the same.
 //! - `tokio`: [`calculate_tree_hash_async`], [`checksums_async`] and [`multipart_async`] for a
 //!   `tokio::io::AsyncRead`, hashing off the runtime's threads.
 //! - `digest`: `TreeHasher` implements the RustCrypto traits (`Update`, `FixedOutput`,
@@ -92,6 +96,7 @@ mod hasher;
 #[cfg(feature = "std")]
 mod io;
 mod join;
+mod leaves;
 #[cfg(feature = "std")]
 mod multipart;
 mod parts;
@@ -108,6 +113,7 @@ mod tree;
 pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
+pub use leaves::leaf_backend;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use io::{calculate_tree_hash, tree_hash_file};
@@ -133,6 +139,12 @@ pub use tree::combine;
 #[cfg(feature = "digest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "digest")))]
 pub use sha2::digest;
+
+/// Internals for the crate's own property tests and fuzz targets; not part of the API.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::hasher::SmallLeafTreeHasher;
+}
 
 /// The examples in README.md, run as doctests.
 #[cfg(all(doctest, feature = "std"))]
