@@ -3,6 +3,12 @@
 //!
 //!     cargo bench --bench throughput                 # everything (about 8 minutes)
 //!     cargo bench --bench throughput -- 256MiB       # one size
+//!     cargo bench --bench throughput -- leaf_batch   # the leaf engine's crossover
+//!
+//! `update` at 256 MiB against `sha2_sha256` is the leaf engine's gain on one core (feature
+//! `multi-buffer`; the backend is printed first). `update_64KiB_pieces` is `update` fed the way
+//! `io::copy` feeds a writer: whole leaves never arrive in one call, so they are hashed one at a
+//! time with `sha2`, like the raw stream.
 //!
 //! Raw `sha2::Sha256` on one core is the ceiling for a serial tree hash; the parallel paths are
 //! judged as multiples of the serial tree hash. Files are written once under `target/` and read
@@ -53,6 +59,11 @@ fn file_of(data: &[u8]) -> PathBuf {
 }
 
 fn entry_points(c: &mut Criterion) {
+    eprintln!(
+        "leaf engine: {} ({} threads)",
+        glacier_tree_hash::leaf_backend(),
+        rayon::current_num_threads()
+    );
     for len in [4 * KIB, MIB, 16 * MIB, 256 * MIB, 1024 * MIB] {
         let data = input(len);
         let path = file_of(&data);
@@ -69,6 +80,15 @@ fn entry_points(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::from_parameter("update"), |b| {
             b.iter(|| TreeHasher::new().update(black_box(&data)).finalize())
+        });
+        group.bench_function(BenchmarkId::from_parameter("update_64KiB_pieces"), |b| {
+            b.iter(|| {
+                let mut hasher = TreeHasher::new();
+                for piece in black_box(&data).chunks(64 * KIB) {
+                    hasher.update(piece);
+                }
+                hasher.finalize()
+            })
         });
         group.bench_function(BenchmarkId::from_parameter("update_rayon"), |b| {
             b.iter(|| TreeHasher::new().update_rayon(black_box(&data)).finalize())
@@ -93,5 +113,34 @@ fn entry_points(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, entry_points);
+/// `n` whole 1 MiB leaves: one at a time with `sha2`, and in one `tape_sha256::hash_many` call.
+/// Where `hash_many` starts to win is the engine's `MIN_BATCH` (src/leaves.rs).
+fn leaf_batch(c: &mut Criterion) {
+    let data = input(16 * MIB);
+    let mut group = c.benchmark_group("leaf_batch");
+    for n in [1usize, 2, 3, 4, 5, 8, 16] {
+        let leaves: Vec<&[u8]> = data.chunks(MIB).take(n).collect();
+        group.throughput(Throughput::Bytes((n * MIB) as u64));
+        group.bench_function(BenchmarkId::new("sha2", n), |b| {
+            b.iter(|| {
+                let mut out = [[0u8; 32]; 16];
+                for (digest, leaf) in out.iter_mut().zip(black_box(&leaves)) {
+                    *digest = <Sha256 as sha2::Digest>::digest(leaf).into();
+                }
+                out
+            })
+        });
+        #[cfg(feature = "multi-buffer")]
+        group.bench_function(BenchmarkId::new("hash_many", n), |b| {
+            b.iter(|| {
+                let mut out = [[0u8; 32]; 16];
+                tape_sha256::hash_many(black_box(&leaves), &mut out[..n]);
+                out
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, entry_points, leaf_batch);
 criterion_main!(benches);

@@ -64,10 +64,7 @@ pub(crate) fn hash_leaves(data: &[u8], leaf: usize, out: &mut [TreeHash]) {
     debug_assert_eq!(Some(data.len()), out.len().checked_mul(leaf));
     #[cfg(feature = "multi-buffer")]
     if out.len() >= MIN_BATCH && multi_buffer() {
-        for (group, digests) in data
-            .chunks(MAX_LANES * leaf)
-            .zip(out.chunks_mut(MAX_LANES))
-        {
+        for (group, digests) in data.chunks(MAX_LANES * leaf).zip(out.chunks_mut(MAX_LANES)) {
             hash_group(group, leaf, digests);
         }
         return;

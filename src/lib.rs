@@ -113,10 +113,10 @@ mod tree;
 pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexError, Sha256Hash, TreeHash};
 pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
-pub use leaves::leaf_backend;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use io::{calculate_tree_hash, tree_hash_file};
+pub use leaves::leaf_backend;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use multipart::{
