@@ -261,6 +261,9 @@ impl<const LEAF: usize> Tree<LEAF> {
         J: Join,
         E: Send,
     {
+        if count == 0 {
+            return Ok(());
+        }
         let task = task_leaves(count, leaves::batch(), J::threads());
         self.push_chunks_in_tasks::<J, E>(count, task, leaves)
     }
