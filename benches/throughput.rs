@@ -4,6 +4,11 @@
 //!     cargo bench --bench throughput                 # everything (about 8 minutes)
 //!     cargo bench --bench throughput -- 256MiB       # one size
 //!     cargo bench --bench throughput -- leaf_batch   # the leaf engine's crossover
+//!     cargo bench --bench throughput -- serial_cpu   # serial paths in thread CPU time
+//!
+//! The groups `serial_cpu` and `leaf_batch` measure the calling thread's CPU time instead of
+//! wall time (their throughputs read "GB/s (cpu)", decimal): on a machine shared with other
+//! work, a serial hash's CPU time is barely affected by load, where wall time is.
 //!
 //! `update` at 256 MiB against `sha2_sha256` is the leaf engine's gain on one core (feature
 //! `multi-buffer`; the backend is printed first). `update_64KiB_pieces` is `update` fed the way
@@ -14,6 +19,8 @@
 //! judged as multiples of the serial tree hash. Files are written once under `target/` and read
 //! from the page cache (criterion's warm-up reads them first).
 
+use cpu_time::ThreadTime;
+use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use glacier_tree_hash::{calculate_tree_hash, tree_hash_file, TreeHasher};
 use sha2::Sha256;
@@ -113,9 +120,93 @@ fn entry_points(c: &mut Criterion) {
     }
 }
 
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), for single-threaded benches.
+struct ThreadCpu;
+
+/// Times as ms, throughputs as decimal GB/s of CPU time.
+struct CpuFormatter;
+
+impl ValueFormatter for CpuFormatter {
+    fn scale_values(&self, _typical: f64, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|ns| *ns /= 1e6);
+        "ms (cpu)"
+    }
+
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let bytes = match *throughput {
+            Throughput::Bytes(bytes) | Throughput::BytesDecimal(bytes) => bytes as f64,
+            _ => return "(no byte throughput)",
+        };
+        // Bytes per nanosecond are GB/s.
+        values.iter_mut().for_each(|ns| *ns = bytes / *ns);
+        "GB/s (cpu)"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for ThreadCpu {
+    type Intermediate = ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> ThreadTime {
+        ThreadTime::now()
+    }
+
+    fn end(&self, start: ThreadTime) -> Duration {
+        start.elapsed()
+    }
+
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuFormatter
+    }
+}
+
+/// The serial tree hash (`update`, one call) against raw one-stream `sha2` over the same bytes,
+/// in thread CPU time: the leaf engine's gain on one core.
+fn serial_cpu(c: &mut Criterion<ThreadCpu>) {
+    for len in [4 * KIB, MIB, 16 * MIB, 256 * MIB] {
+        let data = input(len);
+        let mut group = c.benchmark_group(format!("serial_cpu/{}", label(len)));
+        group.throughput(Throughput::Bytes(len as u64));
+        if len >= 256 * MIB {
+            group
+                .sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(6));
+        }
+        group.bench_function("sha2_sha256", |b| {
+            b.iter(|| <Sha256 as sha2::Digest>::digest(black_box(&data)))
+        });
+        group.bench_function("update", |b| {
+            b.iter(|| TreeHasher::new().update(black_box(&data)).finalize())
+        });
+        group.finish();
+    }
+}
+
 /// `n` whole 1 MiB leaves: one at a time with `sha2`, and in one `tape_sha256::hash_many` call.
 /// Where `hash_many` starts to win is the engine's `MIN_BATCH` (src/leaves.rs).
-fn leaf_batch(c: &mut Criterion) {
+fn leaf_batch(c: &mut Criterion<ThreadCpu>) {
     let data = input(16 * MIB);
     let mut group = c.benchmark_group("leaf_batch");
     for n in [1usize, 2, 3, 4, 5, 8, 16] {
@@ -142,5 +233,10 @@ fn leaf_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, entry_points, leaf_batch);
-criterion_main!(benches);
+criterion_group!(benches, entry_points);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = serial_cpu, leaf_batch
+}
+criterion_main!(benches, cpu);
