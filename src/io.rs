@@ -53,9 +53,10 @@ pub fn calculate_tree_hash<R: Read>(reader: R) -> io::Result<TreeHash> {
 /// The tree hash of the file at `path`, by the fastest safe path.
 ///
 /// With feature `rayon` on Unix, a regular file is read with positional reads (`pread`) straight
-/// from the threads that hash it, one 1 MiB chunk at a time: all cores, no read-ahead thread,
-/// about 1 MiB of buffer per thread. Anything else (a pipe, a device, another platform, no
-/// `rayon`) goes through [`calculate_tree_hash`].
+/// from the threads that hash it, one batch of the leaf engine at a time (16 chunks with a
+/// 16-lane kernel): all cores, no read-ahead thread, one buffer of up to a batch per thread,
+/// 64 MiB in all at most (plus 1 MiB per thread beyond 64), freed on return. Anything else (a
+/// pipe, a device, another platform, no `rayon`) goes through [`calculate_tree_hash`].
 ///
 /// The length is taken when the file is opened. If the file shrinks while it is hashed, the
 /// result is an `UnexpectedEof` error; bytes appended meanwhile are not hashed; bytes rewritten
