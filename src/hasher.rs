@@ -219,7 +219,12 @@ impl<const LEAF: usize> Tree<LEAF> {
         }
     }
 
-    fn update_with<J: Join>(&mut self, mut data: &[u8]) {
+    fn update_with<J: Join>(&mut self, data: &[u8]) {
+        self.update_for_threads::<J>(data, J::threads());
+    }
+
+    /// `update_with`, with tasks sized as for `threads` threads (whatever `J` runs on).
+    fn update_for_threads<J: Join>(&mut self, mut data: &[u8], threads: usize) {
         if self.leaf_len > 0 {
             data = self.fill_leaf(data);
         }
@@ -229,7 +234,11 @@ impl<const LEAF: usize> Tree<LEAF> {
             leaves::hash_leaves(&chunks[start..start + out.len() * LEAF], LEAF, out);
             Ok::<_, Infallible>(())
         };
-        let Ok(()) = self.push_chunks::<J, _>((chunks.len() / LEAF) as u64, &hash);
+        let count = (chunks.len() / LEAF) as u64;
+        if count > 0 {
+            let task = task_leaves(count, leaves::batch(), threads);
+            let Ok(()) = self.push_chunks_in_tasks::<J, _>(count, task, &hash);
+        }
         self.fill_leaf(tail);
     }
 
@@ -462,6 +471,14 @@ impl<const LEAF: usize> SmallLeafTreeHasher<LEAF> {
     #[cfg(feature = "rayon")]
     pub fn update_rayon(&mut self, data: &[u8]) -> &mut Self {
         self.tree.update_with::<crate::join::RayonJoin>(data);
+        self
+    }
+
+    /// [`TreeHasher::update`] with its batches cut into tasks as `update_rayon` cuts them on
+    /// `threads` threads, all run on the calling thread: the task sizes of any pool, without a
+    /// pool's cost per call.
+    pub fn update_as_on_threads(&mut self, data: &[u8], threads: usize) -> &mut Self {
+        self.tree.update_for_threads::<SerialJoin>(data, threads);
         self
     }
 

@@ -44,6 +44,17 @@ fn check_small<const LEAF: usize>(len: usize, seed: u64, points: &[usize]) {
         expected,
         "update, {len} bytes at {points:?}"
     );
+    for threads in [2, 3, 8] {
+        let mut tasks = SmallLeafTreeHasher::<LEAF>::new();
+        feed_in_pieces(&data, points, |piece| {
+            tasks.update_as_on_threads(piece, threads);
+        });
+        assert_eq!(
+            tasks.finalize(),
+            expected,
+            "tasks for {threads} threads at {points:?}"
+        );
+    }
     #[cfg(feature = "rayon")]
     {
         let mut mixed = SmallLeafTreeHasher::<LEAF>::new();

@@ -1,7 +1,8 @@
 //! The leaf engine's batch path with leaves of a few bytes, against the naive reference: the
 //! input picks a leaf size, a leaf count (mostly up to 70, sometimes up to 300: every batch
 //! edge and partial lane of 4-, 8-, 16- and 32-lane kernels), a partial last leaf, the seed of
-//! the bytes, split points, and for each piece `update` or `update_rayon`. Small enough for
+//! the bytes, split points, and for each piece `update`, `update` with the task sizes of a pool
+//! of 1 to 4 threads, or (one input in 16) `update_rayon`. Small enough for
 //! millions of executions in minutes, where 1 MiB leaves manage a few per second.
 #![no_main]
 
@@ -46,15 +47,19 @@ fn run<const LEAF: usize>(u: &mut Unstructured) -> Result<()> {
         .collect::<Result<_>>()?;
     cuts.sort_unstable();
     cuts.push(len);
+    // Mostly on the calling thread with tasks cut as for 1 to 4 threads (a pool's task sizes
+    // without its cross-thread wake-ups, which cost far more than these inputs); one input in
+    // 16 also goes through the real `update_rayon`.
+    let real_pool = u.ratio(1, 16)?;
     let mut hasher = SmallLeafTreeHasher::<LEAF>::new();
     let mut start = 0;
     for &end in &cuts {
         let piece = &data[start..end];
-        if u.arbitrary()? {
-            hasher.update_rayon(piece);
-        } else {
-            hasher.update(piece);
-        }
+        match u.int_in_range(0..=4u8)? {
+            0 => hasher.update(piece),
+            _ if real_pool => hasher.update_rayon(piece),
+            threads => hasher.update_as_on_threads(piece, threads.into()),
+        };
         start = end;
     }
     assert_eq!(hasher.finalize(), expected, "{LEAF}-byte leaves, {len} bytes, cuts {cuts:?}");
