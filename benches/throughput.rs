@@ -3,11 +3,24 @@
 //!
 //!     cargo bench --bench throughput                 # everything (about 8 minutes)
 //!     cargo bench --bench throughput -- 256MiB       # one size
+//!     cargo bench --bench throughput -- leaf_batch   # the leaf engine's crossover
+//!     cargo bench --bench throughput -- serial_cpu   # serial paths in thread CPU time
+//!
+//! The groups `serial_cpu` and `leaf_batch` measure the calling thread's CPU time instead of
+//! wall time (their throughputs read "GB/s (cpu)", decimal): on a machine shared with other
+//! work, a serial hash's CPU time is barely affected by load, where wall time is.
+//!
+//! `update` at 256 MiB against `sha2_sha256` is the leaf engine's gain on one core (feature
+//! `multi-buffer`; the backend is printed first). `update_64KiB_pieces` is `update` fed the way
+//! `io::copy` feeds a writer: whole leaves never arrive in one call, so they are hashed one at a
+//! time with `sha2`, like the raw stream.
 //!
 //! Raw `sha2::Sha256` on one core is the ceiling for a serial tree hash; the parallel paths are
 //! judged as multiples of the serial tree hash. Files are written once under `target/` and read
 //! from the page cache (criterion's warm-up reads them first).
 
+use cpu_time::ThreadTime;
+use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use glacier_tree_hash::{calculate_tree_hash, tree_hash_file, TreeHasher};
 use sha2::Sha256;
@@ -53,6 +66,11 @@ fn file_of(data: &[u8]) -> PathBuf {
 }
 
 fn entry_points(c: &mut Criterion) {
+    eprintln!(
+        "leaf engine: {} ({} threads)",
+        glacier_tree_hash::leaf_backend(),
+        rayon::current_num_threads()
+    );
     for len in [4 * KIB, MIB, 16 * MIB, 256 * MIB, 1024 * MIB] {
         let data = input(len);
         let path = file_of(&data);
@@ -69,6 +87,15 @@ fn entry_points(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::from_parameter("update"), |b| {
             b.iter(|| TreeHasher::new().update(black_box(&data)).finalize())
+        });
+        group.bench_function(BenchmarkId::from_parameter("update_64KiB_pieces"), |b| {
+            b.iter(|| {
+                let mut hasher = TreeHasher::new();
+                for piece in black_box(&data).chunks(64 * KIB) {
+                    hasher.update(piece);
+                }
+                hasher.finalize()
+            })
         });
         group.bench_function(BenchmarkId::from_parameter("update_rayon"), |b| {
             b.iter(|| TreeHasher::new().update_rayon(black_box(&data)).finalize())
@@ -93,5 +120,123 @@ fn entry_points(c: &mut Criterion) {
     }
 }
 
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), for single-threaded benches.
+struct ThreadCpu;
+
+/// Times as ms, throughputs as decimal GB/s of CPU time.
+struct CpuFormatter;
+
+impl ValueFormatter for CpuFormatter {
+    fn scale_values(&self, _typical: f64, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|ns| *ns /= 1e6);
+        "ms (cpu)"
+    }
+
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let bytes = match *throughput {
+            Throughput::Bytes(bytes) | Throughput::BytesDecimal(bytes) => bytes as f64,
+            _ => return "(no byte throughput)",
+        };
+        // Bytes per nanosecond are GB/s.
+        values.iter_mut().for_each(|ns| *ns = bytes / *ns);
+        "GB/s (cpu)"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for ThreadCpu {
+    type Intermediate = ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> ThreadTime {
+        ThreadTime::now()
+    }
+
+    fn end(&self, start: ThreadTime) -> Duration {
+        start.elapsed()
+    }
+
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuFormatter
+    }
+}
+
+/// The serial tree hash (`update`, one call) against raw one-stream `sha2` over the same bytes,
+/// in thread CPU time: the leaf engine's gain on one core.
+fn serial_cpu(c: &mut Criterion<ThreadCpu>) {
+    for len in [4 * KIB, MIB, 16 * MIB, 256 * MIB] {
+        let data = input(len);
+        let mut group = c.benchmark_group(format!("serial_cpu/{}", label(len)));
+        group.throughput(Throughput::Bytes(len as u64));
+        if len >= 256 * MIB {
+            group
+                .sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(6));
+        }
+        group.bench_function("sha2_sha256", |b| {
+            b.iter(|| <Sha256 as sha2::Digest>::digest(black_box(&data)))
+        });
+        group.bench_function("update", |b| {
+            b.iter(|| TreeHasher::new().update(black_box(&data)).finalize())
+        });
+        group.finish();
+    }
+}
+
+/// `n` whole 1 MiB leaves: one at a time with `sha2`, and in one `tape_sha256::hash_many` call.
+/// Where `hash_many` starts to win is the engine's `MIN_BATCH` (src/leaves.rs).
+fn leaf_batch(c: &mut Criterion<ThreadCpu>) {
+    let data = input(16 * MIB);
+    let mut group = c.benchmark_group("leaf_batch");
+    for n in [1usize, 2, 3, 4, 5, 8, 16] {
+        let leaves: Vec<&[u8]> = data.chunks(MIB).take(n).collect();
+        group.throughput(Throughput::Bytes((n * MIB) as u64));
+        group.bench_function(BenchmarkId::new("sha2", n), |b| {
+            b.iter(|| {
+                let mut out = [[0u8; 32]; 16];
+                for (digest, leaf) in out.iter_mut().zip(black_box(&leaves)) {
+                    *digest = <Sha256 as sha2::Digest>::digest(leaf).into();
+                }
+                out
+            })
+        });
+        #[cfg(feature = "multi-buffer")]
+        group.bench_function(BenchmarkId::new("hash_many", n), |b| {
+            b.iter(|| {
+                let mut out = [[0u8; 32]; 16];
+                tape_sha256::hash_many(black_box(&leaves), &mut out[..n]);
+                out
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(benches, entry_points);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = serial_cpu, leaf_batch
+}
+criterion_main!(benches, cpu);

@@ -1,6 +1,23 @@
 //! [`TreeHasher`]: one 1 MiB leaf in progress plus the [`SubtreeStack`], in about 2.2 KiB.
+//!
+//! The machinery is [`Tree`], generic over its leaf size `LEAF`: `TreeHasher` is a
+//! `Tree<CHUNK_SIZE>`, and tests and fuzz targets use leaves of a few bytes (through
+//! [`SmallLeafTreeHasher`]) to reach many tree shapes, batch edges and partial lanes fast.
+//!
+//! Invariants:
+//! - `leaf_len < LEAF`: a full leaf is pushed at once. Only whole leaves are ever pushed, in
+//!   order, each subtree root at a leaf count that is a multiple of its size.
+//! - Whole leaves present in one `update` call are hashed by the leaf engine
+//!   ([`crate::leaves`]) in groups of up to `leaves::batch()`: the subtree recursion stops at
+//!   that many leaves (fewer under rayon when the call is too small to give every thread a full
+//!   batch), hashes them in one call, and pairs them up to the subtree's root. The leaf in
+//!   progress (bytes split across calls) is hashed incrementally with `sha2`; `update` does not
+//!   gather whole leaves across calls.
+//! - The result depends only on the bytes, never on the split into calls, the join, the batch
+//!   size or the engine.
 
 use crate::join::{Join, SerialJoin, Update};
+use crate::leaves::{self, MAX_LANES};
 use crate::tree::{parent, sha256, SubtreeStack};
 use crate::TreeHash;
 use core::convert::Infallible;
@@ -35,6 +52,10 @@ pub fn tree_hash(data: &[u8]) -> TreeHash {
 /// allocates and never copies input beyond SHA-256's own 64-byte block. The result depends only
 /// on the bytes, never on how they were split across calls to [`update`](TreeHasher::update).
 ///
+/// The whole 1 MiB chunks present in one call are hashed together by the leaf engine (see
+/// [`leaf_backend`](crate::leaf_backend)), so large calls are faster per byte than many small
+/// ones: feed it blocks of several MiB where you can.
+///
 /// ```
 /// use glacier_tree_hash::{tree_hash, TreeHasher};
 ///
@@ -48,12 +69,8 @@ pub fn tree_hash(data: &[u8]) -> TreeHash {
 /// ```
 #[derive(Clone)]
 pub struct TreeHasher {
-    /// SHA-256 of the leaf in progress.
-    leaf: Sha256,
-    /// Bytes in the leaf in progress; always below [`CHUNK_SIZE`]: a full leaf goes on the stack.
-    leaf_len: usize,
-    /// Roots of the complete subtrees of full leaves.
-    stack: SubtreeStack,
+    /// The tree over 1 MiB leaves.
+    tree: Tree<CHUNK_SIZE>,
 }
 
 impl TreeHasher {
@@ -65,14 +82,14 @@ impl TreeHasher {
     /// ```
     #[must_use]
     pub fn new() -> TreeHasher {
-        TreeHasher {
-            leaf: <Sha256 as sha2::Digest>::new(),
-            leaf_len: 0,
-            stack: SubtreeStack::new(),
-        }
+        TreeHasher { tree: Tree::new() }
     }
 
     /// Adds `data` after the bytes seen so far, on the calling thread.
+    ///
+    /// The whole 1 MiB chunks of `data` (after the leaf left unfinished by earlier calls) are
+    /// hashed in batches by the leaf engine; bytes of a leaf split across calls go through one
+    /// incremental SHA-256.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -89,10 +106,11 @@ impl TreeHasher {
     ///
     /// A partial leaf left by earlier calls is finished on the calling thread first; then the
     /// largest runs of 2^j chunks that form complete subtrees are split in halves with
-    /// `rayon::join` down to single chunks, and their roots go on the same stack `update` uses.
-    /// So the hash is the same as `update`'s for every split of the input. Input of one chunk or
-    /// less never leaves the calling thread. The thread count is rayon's: `RAYON_NUM_THREADS`,
-    /// or the pool of a surrounding `ThreadPool::install`.
+    /// `rayon::join` until each task holds one batch of the leaf engine (its lane width, or
+    /// fewer when `data` is too small to give every thread a full batch), and their roots go on
+    /// the same stack `update` uses. So the hash is the same as `update`'s for every split of
+    /// the input. Input of one chunk or less never leaves the calling thread. The thread count
+    /// is rayon's: `RAYON_NUM_THREADS`, or the pool of a surrounding `ThreadPool::install`.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -111,75 +129,32 @@ impl TreeHasher {
     /// The bytes that would complete the leaf in progress; 0 at a leaf boundary.
     #[cfg(feature = "std")]
     pub(crate) fn leaf_room(&self) -> usize {
-        (CHUNK_SIZE - self.leaf_len) % CHUNK_SIZE
+        (CHUNK_SIZE - self.tree.leaf_len) % CHUNK_SIZE
     }
 
     /// The one update path: fill the leaf in progress, push whole chunks as aligned subtrees
-    /// (hashed under `J`), keep the tail as the new leaf in progress.
-    pub(crate) fn update_with<J: Join>(&mut self, mut data: &[u8]) -> &mut TreeHasher {
-        if self.leaf_len > 0 {
-            data = self.fill_leaf(data);
-        }
-        let (chunks, tail) = data.split_at(data.len() - data.len() % CHUNK_SIZE);
-        let leaf = |index: u64| {
-            let start = index as usize * CHUNK_SIZE;
-            Ok::<_, Infallible>(sha256(&chunks[start..start + CHUNK_SIZE]))
-        };
-        let Ok(()) = self.push_chunks::<J, _>((chunks.len() / CHUNK_SIZE) as u64, &leaf);
-        self.fill_leaf(tail);
+    /// (hashed in batches under `J`), keep the tail as the new leaf in progress.
+    pub(crate) fn update_with<J: Join>(&mut self, data: &[u8]) -> &mut TreeHasher {
+        self.tree.update_with::<J>(data);
         self
     }
 
-    /// Adds as much of `data` to the leaf in progress as it takes, pushes the leaf if that
-    /// fills it, and returns the rest.
-    fn fill_leaf<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
-        let (head, rest) = data.split_at(data.len().min(CHUNK_SIZE - self.leaf_len));
-        sha2::Digest::update(&mut self.leaf, head);
-        self.leaf_len += head.len();
-        if self.leaf_len == CHUNK_SIZE {
-            let leaf = TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize_reset(
-                &mut self.leaf,
-            )));
-            self.stack.push(leaf, 0);
-            self.leaf_len = 0;
-        }
-        rest
-    }
-
-    /// Pushes `count` whole chunks, the hash of chunk `i` (counted from 0 in this call) being
-    /// `leaf(i)`, as the largest subtrees that start at the current leaf count and fit. Up to
-    /// [`BATCH`] subtrees are hashed together (so in parallel under `RayonJoin`, even when the
-    /// chunks start at an odd leaf count), then pushed in order. Only when no leaf is in
-    /// progress. On an error the hasher holds some prefix of the chunks.
+    /// Pushes `count` whole chunks as the largest subtrees that start at the current leaf count
+    /// and fit; `leaves(first, out)` must write the hashes of the `out.len()` chunks from chunk
+    /// `first` (counted from 0 in this call) into `out`. It is called with up to
+    /// `leaves::batch()` chunks at a time, in parallel under `RayonJoin`. Only when no leaf is
+    /// in progress. On an error the hasher holds some prefix of the chunks.
+    #[cfg_attr(not(all(unix, feature = "rayon")), allow(dead_code))]
     pub(crate) fn push_chunks<J, E>(
         &mut self,
         count: u64,
-        leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
     ) -> Result<(), E>
     where
         J: Join,
         E: Send,
     {
-        debug_assert!(count == 0 || self.leaf_len == 0);
-        let mut done = 0;
-        while done < count {
-            let mut subtrees = [Subtree { first: 0, level: 0 }; BATCH];
-            let mut len = 0;
-            let mut leaves = self.stack.leaves();
-            while len < BATCH && done < count {
-                let level = leaves.trailing_zeros().min((count - done).ilog2());
-                subtrees[len] = Subtree { first: done, level };
-                len += 1;
-                done += 1 << level;
-                leaves += 1 << level;
-            }
-            let mut roots = [TreeHash::from([0; 32]); BATCH];
-            subtree_roots::<J, E>(&subtrees[..len], &mut roots[..len], leaf)?;
-            for (root, subtree) in roots.iter().zip(&subtrees[..len]) {
-                self.stack.push(*root, subtree.level);
-            }
-        }
-        Ok(())
+        self.tree.push_chunks::<J, E>(count, leaves)
     }
 
     /// The tree hash of the bytes so far. It does not change the hasher: call it as often as
@@ -197,11 +172,7 @@ impl TreeHasher {
     /// ```
     #[must_use]
     pub fn finalize(&self) -> TreeHash {
-        let last_leaf = (self.leaf_len > 0)
-            .then(|| TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize(self.leaf.clone()))));
-        self.stack
-            .root_with(last_leaf)
-            .unwrap_or_else(|| sha256(b""))
+        self.tree.finalize()
     }
 
     /// The number of bytes hashed so far.
@@ -213,8 +184,7 @@ impl TreeHasher {
     /// ```
     #[must_use]
     pub fn count(&self) -> u64 {
-        // A u64 of whole chunks times 2^20 fits: no input reaches 2^44 chunks.
-        (self.stack.leaves() << 20) + self.leaf_len as u64
+        self.tree.count()
     }
 
     /// Forgets every byte seen, as if new.
@@ -234,9 +204,154 @@ impl TreeHasher {
     }
 }
 
-/// How many subtrees [`TreeHasher::push_chunks`] hashes at once, on a small fixed stack. A
-/// read-ahead block that starts mid-tree splits into a handful; longer runs go in batches.
-const BATCH: usize = 8;
+/// The tree hash machinery over leaves of `LEAF` bytes: the leaf in progress and the stack.
+#[derive(Clone)]
+pub(crate) struct Tree<const LEAF: usize> {
+    /// SHA-256 of the leaf in progress.
+    leaf: Sha256,
+    /// Bytes in the leaf in progress; always below `LEAF`: a full leaf goes on the stack.
+    leaf_len: usize,
+    /// Roots of the complete subtrees of full leaves.
+    stack: SubtreeStack,
+}
+
+impl<const LEAF: usize> Tree<LEAF> {
+    fn new() -> Tree<LEAF> {
+        const { assert!(LEAF > 0, "leaves have at least one byte") };
+        Tree {
+            leaf: <Sha256 as sha2::Digest>::new(),
+            leaf_len: 0,
+            stack: SubtreeStack::new(),
+        }
+    }
+
+    fn update_with<J: Join>(&mut self, data: &[u8]) {
+        self.update_for_threads::<J>(data, None);
+    }
+
+    /// `update_with`, with tasks sized as for `threads` threads (whatever `J` runs on), or for
+    /// `J`'s own, asked only when there are whole leaves: a call without any never touches a
+    /// thread pool.
+    fn update_for_threads<J: Join>(&mut self, mut data: &[u8], threads: Option<usize>) {
+        if self.leaf_len > 0 {
+            data = self.fill_leaf(data);
+        }
+        let (chunks, tail) = data.split_at(data.len() - data.len() % LEAF);
+        let hash = |first: u64, out: &mut [TreeHash]| {
+            let start = first as usize * LEAF;
+            leaves::hash_leaves(&chunks[start..start + out.len() * LEAF], LEAF, out);
+            Ok::<_, Infallible>(())
+        };
+        let count = (chunks.len() / LEAF) as u64;
+        if count > 0 {
+            let threads = threads.unwrap_or_else(J::threads);
+            let task = task_leaves(count, leaves::batch(), threads);
+            let Ok(()) = self.push_chunks_in_tasks::<J, _>(count, task, &hash);
+        }
+        self.fill_leaf(tail);
+    }
+
+    /// Adds as much of `data` to the leaf in progress as it takes, pushes the leaf if that
+    /// fills it, and returns the rest.
+    fn fill_leaf<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let (head, rest) = data.split_at(data.len().min(LEAF - self.leaf_len));
+        sha2::Digest::update(&mut self.leaf, head);
+        self.leaf_len += head.len();
+        if self.leaf_len == LEAF {
+            let leaf = TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize_reset(
+                &mut self.leaf,
+            )));
+            self.stack.push(leaf, 0);
+            self.leaf_len = 0;
+        }
+        rest
+    }
+
+    /// See [`TreeHasher::push_chunks`]. Up to [`SUBTREES`] subtrees are planned at a time;
+    /// neighbours that together hold no more than a task's worth of leaves are hashed in one
+    /// engine call, larger ones are split in halves under `J` down to a task each.
+    fn push_chunks<J, E>(
+        &mut self,
+        count: u64,
+        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
+    ) -> Result<(), E>
+    where
+        J: Join,
+        E: Send,
+    {
+        if count == 0 {
+            return Ok(());
+        }
+        let task = task_leaves(count, leaves::batch(), J::threads());
+        self.push_chunks_in_tasks::<J, E>(count, task, leaves)
+    }
+
+    /// [`push_chunks`](Tree::push_chunks) with tasks of `task` leaves (a power of two, at most
+    /// [`MAX_LANES`]).
+    fn push_chunks_in_tasks<J, E>(
+        &mut self,
+        count: u64,
+        task: usize,
+        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
+    ) -> Result<(), E>
+    where
+        J: Join,
+        E: Send,
+    {
+        debug_assert!(count == 0 || self.leaf_len == 0);
+        debug_assert!(task.is_power_of_two() && task <= MAX_LANES);
+        let mut done = 0;
+        while done < count {
+            let mut subtrees = [Subtree { first: 0, level: 0 }; SUBTREES];
+            let mut len = 0;
+            let mut pushed = self.stack.leaves();
+            while len < SUBTREES && done < count {
+                let level = pushed.trailing_zeros().min((count - done).ilog2());
+                subtrees[len] = Subtree { first: done, level };
+                len += 1;
+                done += 1 << level;
+                pushed += 1 << level;
+            }
+            let mut roots = [TreeHash::ZERO; SUBTREES];
+            subtree_roots::<J, E>(&subtrees[..len], &mut roots[..len], task, leaves)?;
+            for (root, subtree) in roots.iter().zip(&subtrees[..len]) {
+                self.stack.push(*root, subtree.level);
+            }
+        }
+        Ok(())
+    }
+
+    fn finalize(&self) -> TreeHash {
+        let last_leaf = (self.leaf_len > 0)
+            .then(|| TreeHash::from(<[u8; 32]>::from(sha2::Digest::finalize(self.leaf.clone()))));
+        self.stack
+            .root_with(last_leaf)
+            .unwrap_or_else(|| sha256(b""))
+    }
+
+    fn count(&self) -> u64 {
+        // Whole leaves times their size fit a u64: no input reaches 2^64 bytes.
+        self.stack.leaves() * LEAF as u64 + self.leaf_len as u64
+    }
+}
+
+/// How many subtrees [`Tree::push_chunks`] plans at once, on a small fixed stack. A read-ahead
+/// block that starts mid-tree splits into a handful; longer runs go in rounds.
+const SUBTREES: usize = 8;
+
+/// The leaves one task hashes in one engine call: the engine's batch, or, when `count` leaves
+/// cannot give each of `threads` threads a full batch, the largest power of two that gives
+/// each thread at least one task (so small parallel calls still use every thread).
+fn task_leaves(count: u64, batch: usize, threads: usize) -> usize {
+    let share = count / threads.max(1) as u64;
+    if threads <= 1 || share >= batch as u64 {
+        batch
+    } else if share <= 1 {
+        1
+    } else {
+        1 << share.ilog2()
+    }
+}
 
 /// The `2^level` chunks from `first`, counted from the start of one `push_chunks` call.
 #[derive(Clone, Copy)]
@@ -245,23 +360,37 @@ struct Subtree {
     level: u32,
 }
 
-/// The root of each subtree into `roots`, the list split where its chunks are halved so both
-/// sides of each join carry about the same work.
+/// The root of each subtree into `roots`. Consecutive subtrees of at most `task` leaves in all
+/// are hashed in one call of `leaves`; longer lists are split where their chunks are halved, so
+/// both sides of each join carry about the same work.
 fn subtree_roots<J, E>(
     subtrees: &[Subtree],
     roots: &mut [TreeHash],
-    leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+    task: usize,
+    leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
 ) -> Result<(), E>
 where
     J: Join,
     E: Send,
 {
-    if let [subtree] = subtrees {
-        roots[0] = subtree_root::<J, E>(subtree.first, 1 << subtree.level, leaf)?;
-        return Ok(());
-    }
     let chunks = |subtrees: &[Subtree]| subtrees.iter().map(|s| 1u64 << s.level).sum::<u64>();
     let total = chunks(subtrees);
+    if total <= task as u64 {
+        // Subtrees from the plan are consecutive: one engine call for all their leaves.
+        let mut hashes = [TreeHash::ZERO; MAX_LANES];
+        leaves(subtrees[0].first, &mut hashes[..total as usize])?;
+        let mut start = 0;
+        for (root, subtree) in roots.iter_mut().zip(subtrees) {
+            let end = start + (1 << subtree.level);
+            *root = complete_root(&mut hashes[start..end]);
+            start = end;
+        }
+        return Ok(());
+    }
+    if let [subtree] = subtrees {
+        roots[0] = subtree_root::<J, E>(subtree.first, 1 << subtree.level, task, leaves)?;
+        return Ok(());
+    }
     let mut middle = 1;
     while middle + 1 < subtrees.len() && 2 * chunks(&subtrees[..=middle]) <= total {
         middle += 1;
@@ -269,29 +398,34 @@ where
     let (left_subtrees, right_subtrees) = subtrees.split_at(middle);
     let (left_roots, right_roots) = roots.split_at_mut(middle);
     let (left, right) = J::join(
-        || subtree_roots::<J, E>(left_subtrees, left_roots, leaf),
-        || subtree_roots::<J, E>(right_subtrees, right_roots, leaf),
+        || subtree_roots::<J, E>(left_subtrees, left_roots, task, leaves),
+        || subtree_roots::<J, E>(right_subtrees, right_roots, task, leaves),
     );
     left.and(right)
 }
 
-/// The root of the complete subtree over the `count` (a power of two) chunks from `first`.
+/// The root of the complete subtree over the `count` (a power of two) chunks from `first`:
+/// halves under `J` down to `task` chunks, which are hashed in one call and paired up.
 fn subtree_root<J, E>(
     first: u64,
     count: u64,
-    leaf: &(impl Fn(u64) -> Result<TreeHash, E> + Sync),
+    task: usize,
+    leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
 ) -> Result<TreeHash, E>
 where
     J: Join,
     E: Send,
 {
-    if count == 1 {
-        return leaf(first);
+    if count <= task as u64 {
+        let mut hashes = [TreeHash::ZERO; MAX_LANES];
+        let hashes = &mut hashes[..count as usize];
+        leaves(first, hashes)?;
+        return Ok(complete_root(hashes));
     }
     let half = count / 2;
     let (left, right) = J::join(
-        || subtree_root::<J, E>(first, half, leaf),
-        || subtree_root::<J, E>(first + half, half, leaf),
+        || subtree_root::<J, E>(first, half, task, leaves),
+        || subtree_root::<J, E>(first + half, half, task, leaves),
     );
     Ok(parent(&left?, &right?))
 }
@@ -303,6 +437,86 @@ impl Update for TreeHasher {
 
     fn count(&self) -> u64 {
         TreeHasher::count(self)
+    }
+}
+
+/// The root of a complete subtree over `hashes` (a power of two of them), paired in place.
+fn complete_root(hashes: &mut [TreeHash]) -> TreeHash {
+    debug_assert!(hashes.len().is_power_of_two());
+    let mut len = hashes.len();
+    while len > 1 {
+        len /= 2;
+        for i in 0..len {
+            hashes[i] = parent(&hashes[2 * i], &hashes[2 * i + 1]);
+        }
+    }
+    hashes[0]
+}
+
+/// A tree hasher over leaves of `LEAF` bytes instead of 1 MiB, for property tests and fuzz
+/// targets: the same machinery as [`TreeHasher`] (the leaf engine, its batches and partial
+/// lanes, the subtree stack, the serial and rayon schedules) on inputs small enough to run
+/// millions of times. Not part of the API: it may change in any release.
+///
+/// ```
+/// use glacier_tree_hash::__internal::SmallLeafTreeHasher;
+///
+/// let mut hasher = SmallLeafTreeHasher::<1024>::new();
+/// hasher.update(&[1; 500]).update(&[1; 1548]);
+/// // Two leaves of 1 KiB: the parent of their hashes.
+/// assert_eq!(hasher.count(), 2048);
+/// # let _ = hasher.finalize();
+/// ```
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct SmallLeafTreeHasher<const LEAF: usize> {
+    tree: Tree<LEAF>,
+}
+
+#[doc(hidden)]
+impl<const LEAF: usize> SmallLeafTreeHasher<LEAF> {
+    /// A hasher that has seen no bytes.
+    pub fn new() -> Self {
+        SmallLeafTreeHasher { tree: Tree::new() }
+    }
+
+    /// [`TreeHasher::update`] with leaves of `LEAF` bytes.
+    pub fn update(&mut self, data: &[u8]) -> &mut Self {
+        self.tree.update_with::<SerialJoin>(data);
+        self
+    }
+
+    /// [`TreeHasher::update_rayon`] with leaves of `LEAF` bytes.
+    #[cfg(feature = "rayon")]
+    pub fn update_rayon(&mut self, data: &[u8]) -> &mut Self {
+        self.tree.update_with::<crate::join::RayonJoin>(data);
+        self
+    }
+
+    /// [`TreeHasher::update`] with its batches cut into tasks as `update_rayon` cuts them on
+    /// `threads` threads, all run on the calling thread: the task sizes of any pool, without a
+    /// pool's cost per call.
+    pub fn update_as_on_threads(&mut self, data: &[u8], threads: usize) -> &mut Self {
+        self.tree
+            .update_for_threads::<SerialJoin>(data, Some(threads));
+        self
+    }
+
+    /// [`TreeHasher::finalize`].
+    pub fn finalize(&self) -> TreeHash {
+        self.tree.finalize()
+    }
+
+    /// [`TreeHasher::count`].
+    pub fn count(&self) -> u64 {
+        self.tree.count()
+    }
+}
+
+#[doc(hidden)]
+impl<const LEAF: usize> Default for SmallLeafTreeHasher<LEAF> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -334,11 +548,11 @@ mod tests {
         let mut hasher = TreeHasher::new();
         hasher.update(&[3; CHUNK_SIZE - 1]);
         assert_eq!(
-            (hasher.stack.leaves(), hasher.leaf_len),
+            (hasher.tree.stack.leaves(), hasher.tree.leaf_len),
             (0, CHUNK_SIZE - 1)
         );
         hasher.update(&[3]);
-        assert_eq!((hasher.stack.leaves(), hasher.leaf_len), (1, 0));
+        assert_eq!((hasher.tree.stack.leaves(), hasher.tree.leaf_len), (1, 0));
         assert_eq!(hasher.finalize(), sha256(&[3; CHUNK_SIZE]));
     }
 
@@ -350,7 +564,7 @@ mod tests {
             .update(&data[..CHUNK_SIZE])
             .update(&data[CHUNK_SIZE..]);
         // Seven leaves of one value: subtrees of 4, 2 and 1 leaves, folded right to left.
-        assert_eq!(hasher.stack.leaves(), 7);
+        assert_eq!(hasher.tree.stack.leaves(), 7);
         assert_eq!(hasher.finalize(), {
             let leaf = sha256(&data[..CHUNK_SIZE]);
             let two = parent(&leaf, &leaf);
@@ -359,40 +573,63 @@ mod tests {
         });
     }
 
-    /// Runs of chunks that split into more subtrees than one batch holds, from every leaf count
-    /// up to 300, serially and in parallel: the same stack as pushing one leaf at a time.
+    /// Runs of chunks that split into more subtrees than one round plans, from every leaf
+    /// count up to 300, in tasks of every size, serially and in parallel: the same stack as
+    /// pushing one leaf at a time, and every leaf hashed exactly once, in calls of at most a task.
     #[test]
-    fn push_chunks_in_batches_equals_one_leaf_at_a_time() {
-        let leaf = |index: u64| Ok::<_, Infallible>(sha256(&index.to_le_bytes()));
+    fn push_chunks_in_tasks_equals_one_leaf_at_a_time() {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        let leaf = |index: u64| sha256(&index.to_le_bytes());
         for start in 0..300u64 {
-            for count in [1, 7, 8, 9, 254, 255, 300] {
-                let mut prefix = TreeHasher::new();
-                for index in 0..start {
-                    prefix.stack.push(leaf(index).unwrap(), 0);
-                }
+            let mut prefix = TreeHasher::new();
+            for index in 0..start {
+                prefix.tree.stack.push(leaf(index), 0);
+            }
+            for count in [1, 7, 8, 9, 31, 33, 254, 255, 300] {
                 let mut one_at_a_time = prefix.clone();
                 for index in start..start + count {
-                    one_at_a_time.stack.push(leaf(index).unwrap(), 0);
+                    one_at_a_time.tree.stack.push(leaf(index), 0);
                 }
-                let shifted = |index: u64| leaf(start + index);
-                let mut serial = prefix.clone();
-                let Ok(()) = serial.push_chunks::<SerialJoin, _>(count, &shifted);
-                assert_eq!(
-                    serial.finalize(),
-                    one_at_a_time.finalize(),
-                    "{start} + {count}"
-                );
-                #[cfg(feature = "rayon")]
-                {
-                    let mut parallel = prefix.clone();
-                    let Ok(()) = parallel.push_chunks::<crate::join::RayonJoin, _>(count, &shifted);
-                    assert_eq!(
-                        parallel.finalize(),
-                        one_at_a_time.finalize(),
-                        "{start} + {count}"
-                    );
+                let expected = one_at_a_time.finalize();
+                for task in [1, 2, 4, 8, 16, 32] {
+                    let hashed = AtomicU64::new(0);
+                    let batch = |first: u64, out: &mut [TreeHash]| {
+                        assert!(!out.is_empty() && out.len() <= task);
+                        hashed.fetch_add(out.len() as u64, Ordering::Relaxed);
+                        for (i, digest) in out.iter_mut().enumerate() {
+                            *digest = leaf(start + first + i as u64);
+                        }
+                        Ok::<_, Infallible>(())
+                    };
+                    let mut serial = prefix.clone();
+                    let Ok(()) = serial
+                        .tree
+                        .push_chunks_in_tasks::<SerialJoin, _>(count, task, &batch);
+                    assert_eq!(serial.finalize(), expected, "{start} + {count}, {task}");
+                    #[cfg(feature = "rayon")]
+                    {
+                        let mut parallel = prefix.clone();
+                        let Ok(()) = parallel
+                            .tree
+                            .push_chunks_in_tasks::<crate::join::RayonJoin, _>(count, task, &batch);
+                        assert_eq!(parallel.finalize(), expected, "{start} + {count}, {task}");
+                    }
+                    let runs = if cfg!(feature = "rayon") { 2 } else { 1 };
+                    assert_eq!(hashed.into_inner(), runs * count);
                 }
             }
         }
+    }
+
+    #[test]
+    fn tasks_are_a_batch_or_a_share_of_the_threads() {
+        assert_eq!(task_leaves(1000, 16, 1), 16);
+        assert_eq!(task_leaves(1000, 16, 2), 16);
+        assert_eq!(task_leaves(16, 16, 2), 8);
+        assert_eq!(task_leaves(15, 16, 2), 4);
+        assert_eq!(task_leaves(4, 16, 2), 2);
+        assert_eq!(task_leaves(3, 16, 4), 1);
+        assert_eq!(task_leaves(5, 16, 1), 16);
+        assert_eq!(task_leaves(100, 1, 8), 1);
     }
 }

@@ -354,13 +354,32 @@ fn update_tree_from_file<J: Join>(
 }
 
 /// Whole chunks of a regular file, each read by the thread that hashes it.
+///
+/// Each task of the tree recursion covers up to one batch of the leaf engine (16 chunks with a
+/// 16-lane kernel): it reads its chunks into a buffer taken from a small shared pool and hashes
+/// them in one engine call. Buffers go back to the pool after each task and are freed on
+/// return, so at most one exists per thread: at most `threads × read_chunks()` MiB, which is
+/// at most 64 MiB plus 1 MiB per thread beyond 64 (32 MiB on 2 threads with a 16-lane engine,
+/// 16 MiB on the calling thread alone; 1 MiB per thread with `sha2`).
 mod positional {
     use crate::join::Join;
     use crate::read::{read_at, FileAt};
-    use crate::{TreeHasher, CHUNK_SIZE};
+    use crate::{TreeHash, TreeHasher, CHUNK_SIZE};
     use core::ops::Range;
     use std::fs::File;
     use std::io::{self, Read};
+    use std::sync::{Mutex, PoisonError};
+
+    /// The bytes of read buffers all threads may hold at once, before the floor of one chunk
+    /// per thread.
+    const BUFFER_BUDGET: usize = 64 << 20;
+
+    /// The chunks one thread reads at once: the engine's batch, fewer when there are so many
+    /// threads that a batch each would exceed [`BUFFER_BUDGET`], at least one.
+    fn read_chunks(threads: usize) -> usize {
+        let share = BUFFER_BUDGET / CHUNK_SIZE / threads.max(1);
+        crate::leaves::batch().min(share).max(1)
+    }
 
     /// Why positional hashing stopped.
     pub(super) enum Stop {
@@ -383,17 +402,38 @@ mod positional {
         let chunk = CHUNK_SIZE as u64;
         let whole_chunks = (range.end - chunks_start) / chunk;
         let chunks_end = chunks_start + whole_chunks * chunk;
-        hasher.push_chunks::<J, Stop>(whole_chunks, &|index| {
-            let offset = chunks_start + index * chunk;
-            let mut buffer = vec![0u8; CHUNK_SIZE];
-            read_chunk(file, &mut buffer, offset)?;
-            Ok(crate::tree::sha256(&buffer))
-        })?;
+        if whole_chunks > 0 {
+            let group = read_chunks(J::threads());
+            let buffers = Mutex::new(Vec::<Vec<u8>>::new());
+            let hash_chunks = |first: u64, out: &mut [TreeHash]| -> Result<(), Stop> {
+                let taken = buffers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                let mut buffer = taken.unwrap_or_default();
+                let mut result = Ok(());
+                for (i, digests) in out.chunks_mut(group).enumerate() {
+                    let bytes = digests.len() * CHUNK_SIZE;
+                    if buffer.len() < bytes {
+                        buffer.resize(bytes, 0);
+                    }
+                    let offset = chunks_start + (first + (i * group) as u64) * chunk;
+                    result = read_chunks_at(file, &mut buffer[..bytes], offset);
+                    if result.is_err() {
+                        break;
+                    }
+                    crate::leaves::hash_leaves(&buffer[..bytes], CHUNK_SIZE, digests);
+                }
+                buffers
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(buffer);
+                result
+            };
+            hasher.push_chunks::<J, Stop>(whole_chunks, &hash_chunks)?;
+        }
         read_exactly(hasher, file, chunks_end..range.end)
     }
 
     /// Fills `buffer` from `offset`, or says where the file ended.
-    fn read_chunk(file: &File, buffer: &mut [u8], offset: u64) -> Result<(), Stop> {
+    fn read_chunks_at(file: &File, buffer: &mut [u8], offset: u64) -> Result<(), Stop> {
         let mut filled = 0;
         while filled < buffer.len() {
             match read_at(file, &mut buffer[filled..], offset + filled as u64) {

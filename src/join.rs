@@ -9,6 +9,9 @@ pub(crate) trait Join {
     /// Whether the second closure may run on another thread.
     const PARALLEL: bool;
 
+    /// How many threads the two sides may run on: tasks are sized to give each one work.
+    fn threads() -> usize;
+
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
     where
         A: FnOnce() -> RA + Send,
@@ -22,6 +25,9 @@ pub(crate) enum SerialJoin {}
 
 impl Join for SerialJoin {
     const PARALLEL: bool = false;
+    fn threads() -> usize {
+        1
+    }
 
     #[inline]
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
@@ -42,6 +48,9 @@ pub(crate) enum RayonJoin {}
 #[cfg(feature = "rayon")]
 impl Join for RayonJoin {
     const PARALLEL: bool = true;
+    fn threads() -> usize {
+        rayon::current_num_threads()
+    }
 
     #[inline]
     fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)

@@ -17,6 +17,7 @@ mod hasher;
 #[cfg(feature = "std")]
 mod io;
 mod join;
+mod leaves;
 #[cfg(feature = "std")]
 mod multipart;
 mod parts;
@@ -38,6 +39,7 @@ pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use io::{calculate_tree_hash, tree_hash_file};
+pub use leaves::leaf_backend;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use multipart::{
@@ -60,3 +62,9 @@ pub use tree::combine;
 #[cfg(feature = "digest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "digest")))]
 pub use sha2::digest;
+
+/// Internals for the crate's own property tests and fuzz targets; not part of the API.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::hasher::SmallLeafTreeHasher;
+}

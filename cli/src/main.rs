@@ -31,11 +31,9 @@ const PROGRAM: &str = "glacier-tree-hash";
 /// Input of at most this many bytes is hashed on the calling thread, with no thread pool.
 const SERIAL_LIMIT: u64 = 1 << 20;
 
-/// The leaf SHA-256 backend, for `--version`.
+/// The leaf SHA-256 backend, for `--version` (and bug reports).
 fn leaf_backend() -> &'static str {
-    // LEAF-BACKEND (issue 13): replace with `glacier_tree_hash::leaf_backend()` once the
-    // library has it.
-    "sha2"
+    glacier_tree_hash::leaf_backend()
 }
 
 const LONG_ABOUT: &str = "\
@@ -989,7 +987,8 @@ mod tests {
     #[test]
     fn version_names_the_leaf_backend() {
         let version = command().render_long_version();
-        assert!(version.contains("leaf backend: sha2"), "{version}");
+        let expected = format!("leaf backend: {}", glacier_tree_hash::leaf_backend());
+        assert!(version.contains(&expected), "{version}");
     }
 
     const HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

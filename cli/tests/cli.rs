@@ -1073,7 +1073,8 @@ fn version_names_the_leaf_backend() {
         out.starts_with(&format!("glacier-tree-hash {}", env!("CARGO_PKG_VERSION"))),
         "{out}"
     );
-    assert!(out.contains("leaf backend: "), "{out}");
+    let expected = format!("leaf backend: {}", glacier_tree_hash::leaf_backend());
+    assert!(out.contains(&expected), "{out}");
 }
 
 #[test]

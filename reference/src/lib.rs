@@ -17,10 +17,16 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// The tree hash of `data`; SHA-256 of nothing for empty input.
 pub fn reference_tree_hash(data: &[u8]) -> [u8; 32] {
+    reference_tree_hash_with_leaf(data, MIB)
+}
+
+/// The same tree over leaves of `leaf` bytes instead of 1 MiB (for the crate's small-leaf
+/// test hasher).
+pub fn reference_tree_hash_with_leaf(data: &[u8], leaf: usize) -> [u8; 32] {
     if data.is_empty() {
         return sha256(b"");
     }
-    reference_reduce(data.chunks(MIB).map(sha256).collect())
+    reference_reduce(data.chunks(leaf).map(sha256).collect())
 }
 
 /// Pairs `level` level by level until one hash is left; an empty list gives SHA-256 of nothing.
