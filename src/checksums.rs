@@ -42,7 +42,7 @@ impl Checksums {
 
     /// Both checksums of everything `reader` yields, in one read on the calling thread, with
     /// the guarantees of [`calculate_tree_hash`](crate::calculate_tree_hash): any read sizes,
-    /// `Interrupted` retried, the first `Ok(0)` is the end. Memory: a 64 KiB stack buffer.
+    /// `Interrupted` retried, the first `Ok(0)` is the end; and its memory.
     ///
     /// # Errors
     /// The first error of `reader` other than `Interrupted`; then no checksums are given.

@@ -15,8 +15,9 @@ use std::path::Path;
 /// Chunks are cut at byte offsets, not at read calls: a pipe or socket that returns a few bytes
 /// per `read` gives the same hash as a file. `ErrorKind::Interrupted` is retried; any other error
 /// is returned as it is, and no hash of the bytes read so far is ever given. The reader needs no
-/// `BufRead`, `Seek` or `Send`. Memory: a 64 KiB buffer on the stack. An empty reader gives
-/// SHA-256 of nothing. For all cores, use [`TreeHasher::update_reader_rayon`].
+/// `BufRead`, `Seek` or `Send`. An empty reader gives SHA-256 of nothing. Memory: a 64 KiB
+/// buffer on the stack, and past the first MiB one heap buffer of one leaf-engine batch (16 MiB
+/// with a 16-lane kernel; none with `sha2`), so whole leaves are hashed many at a time. For all cores, use [`TreeHasher::update_reader_rayon`].
 ///
 /// # Errors
 /// The first error of `reader` other than `Interrupted`.
@@ -55,7 +56,7 @@ pub fn tree_hash_file(path: impl AsRef<Path>) -> io::Result<TreeHash> {
 
 impl TreeHasher {
     /// Adds everything `reader` yields until its end, on the calling thread, with the guarantees
-    /// of [`calculate_tree_hash`]. Memory: a 64 KiB buffer on the stack.
+    /// and the memory of [`calculate_tree_hash`].
     ///
     /// # Errors
     /// The first error of `reader` other than `Interrupted`; the hasher then holds an unspecified
@@ -79,8 +80,9 @@ impl TreeHasher {
     /// (feature `rayon`).
     ///
     /// The first 1 MiB goes through the serial path and never touches the pool, so small inputs
-    /// cost what they cost serially. After it, two buffers of 2 MiB per pool thread (at most
-    /// 32 MiB each; 8 MiB in all on 2 cores): the calling thread fills one while the other is
+    /// cost what they cost serially. After it, two buffers of one leaf-engine batch per pool
+    /// thread (16 MiB with a 16-lane kernel, 2 MiB with `sha2`; at most 64 MiB each, so 64 MiB in
+    /// all on 2 cores with a 16-lane kernel): the calling thread fills one while the other is
     /// hashed. The reader needs no `Send`.
     ///
     /// # Errors

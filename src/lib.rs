@@ -67,4 +67,6 @@ pub use sha2::digest;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::hasher::SmallLeafTreeHasher;
+    #[cfg(feature = "rayon")]
+    pub use crate::read::read_ahead_buffer_size;
 }

@@ -26,7 +26,6 @@ impl<R: Read> Source<R> {
     }
 
     /// Whether a read has returned `Ok(0)`.
-    #[cfg(feature = "rayon")]
     pub(crate) fn ended(&self) -> bool {
         self.ended
     }
@@ -84,8 +83,48 @@ pub(crate) fn accepts_more(hasher: &impl Update) -> io::Result<()> {
 }
 
 /// Everything `reader` yields, to `hasher`, on the calling thread.
+///
+/// The first 1 MiB goes through [`stream`]'s stack buffer. After it, when the leaf engine
+/// hashes batches of leaves, blocks of one batch ([`serial_buffer_size`]: 16 MiB with a 16-lane
+/// kernel) are read into one heap buffer and hashed together; with `sha2`, the stack buffer
+/// goes on.
 pub(crate) fn update_reader<H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
-    stream(&mut Source::new(reader), u64::MAX, hasher).map(drop)
+    let mut source = Source::new(reader);
+    let chunk = crate::CHUNK_SIZE as u64;
+    let buffer_size = serial_buffer_size();
+    if buffer_size <= crate::CHUNK_SIZE
+        || stream(&mut source, chunk, hasher)? < chunk
+        || source.ended()
+    {
+        return stream(&mut source, u64::MAX, hasher).map(drop);
+    }
+    let mut buffer = Vec::new();
+    loop {
+        // Grown on the first block that needs it: one byte more costs nothing up front.
+        let n = if buffer.is_empty() {
+            let mut first = [0u8; 1];
+            match source.fill(&mut first)? {
+                0 => return Ok(()),
+                _ => {
+                    buffer.resize(buffer_size, 0);
+                    buffer[0] = first[0];
+                    1 + source.fill(&mut buffer[1..])?
+                }
+            }
+        } else {
+            source.fill(&mut buffer)?
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update_with::<SerialJoin>(&buffer[..n]);
+        accepts_more(hasher)?;
+    }
+}
+
+/// The block of the serial read loop past the first 1 MiB: one batch of the leaf engine.
+fn serial_buffer_size() -> usize {
+    crate::leaves::batch() * crate::CHUNK_SIZE
 }
 
 /// Everything `reader` yields, to `hasher`, hashed on all threads of the current rayon pool
@@ -129,16 +168,17 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     Ok(())
 }
 
-/// The size of each of the two read-ahead buffers of [`update_reader_rayon`]: 2 MiB per thread
-/// of the current pool, so each block gives every thread two chunks, and at most 32 MiB. Bigger
-/// buffers are slower, not faster: every page of a fresh buffer costs a page fault and a
-/// zeroing, more per byte than the copy out of the page cache (perf at 16 MiB with 2 × 8 MiB
-/// buffers: 26% of cycles against 6%).
+/// The size of each of the two read-ahead buffers of [`update_reader_rayon`]: per thread of the
+/// current pool, one batch of the leaf engine (16 MiB with a 16-lane kernel) or 2 MiB with
+/// `sha2`, so each block gives every thread whole batches; at most 64 MiB. Not bigger: every
+/// page of a fresh buffer costs a page fault and a zeroing, more per byte than the copy out of
+/// the page cache (perf at 16 MiB with 2 × 8 MiB buffers and `sha2`: 26% of cycles against 6%).
 #[cfg(feature = "rayon")]
-pub(crate) fn read_ahead_buffer_size() -> usize {
-    (2 * crate::CHUNK_SIZE)
+pub fn read_ahead_buffer_size() -> usize {
+    serial_buffer_size()
+        .max(2 * crate::CHUNK_SIZE)
         .saturating_mul(rayon::current_num_threads())
-        .min(32 << 20)
+        .min(64 << 20)
 }
 
 /// Reads the bytes of `file` from `offset` up to `end` (or its end of file), without moving

@@ -114,3 +114,29 @@ fn a_reader_that_claims_too_much_cannot_make_it_panic() {
         );
     }
 }
+
+/// The serial read loop's first MiB goes through a stack buffer, then blocks of one leaf-engine
+/// batch (16 MiB with a 16-lane kernel): lengths at those edges, with short reads.
+#[test]
+fn serial_reads_at_the_block_edges() {
+    for len in [
+        MIB + 16 * MIB - 1,
+        MIB + 16 * MIB,
+        MIB + 16 * MIB + 1,
+        MIB + 32 * MIB + 1,
+        MIB + 8 * MIB + 1,
+        MIB + 4 * MIB - 1,
+    ] {
+        let data = splitmix64_bytes(len as u64 ^ 5, len);
+        let expected = reference_tree_hash(&data);
+        let hash = calculate_tree_hash(ShortReader::new(&data, len as u64)).unwrap();
+        assert_eq!(hash.as_bytes(), &expected, "{len} bytes, short reads");
+        let mut hasher = TreeHasher::new();
+        hasher.update(&data[..7]).update_reader(&data[7..]).unwrap();
+        assert_eq!(
+            hasher.finalize().as_bytes(),
+            &expected,
+            "{len} bytes after 7"
+        );
+    }
+}

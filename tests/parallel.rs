@@ -12,20 +12,26 @@ fn reference(data: &[u8]) -> TreeHash {
     TreeHash::from(reference_tree_hash(data))
 }
 
-/// `update_reader_rayon` with read-ahead buffers of `buffer_size`: 2 MiB per pool thread, so
-/// in a pool of `buffer_size / 2 MiB` threads.
-fn pipelined(reader: impl io::Read + Send, buffer_size: usize) -> io::Result<TreeHash> {
-    assert_eq!(buffer_size % (2 * MIB), 0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(buffer_size / (2 * MIB))
+/// `update_reader_rayon` in a pool of `threads` threads.
+fn pipelined(reader: impl io::Read + Send, threads: usize) -> io::Result<TreeHash> {
+    pool(threads).install(|| Ok(TreeHasher::new().update_reader_rayon(reader)?.finalize()))
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
         .build()
-        .unwrap();
-    pool.install(|| Ok(TreeHasher::new().update_reader_rayon(reader)?.finalize()))
+        .unwrap()
+}
+
+/// The read-ahead buffer of `update_reader_rayon` in a pool of `threads` threads.
+fn buffer_in(threads: usize) -> usize {
+    pool(threads).install(glacier_tree_hash::__internal::read_ahead_buffer_size)
 }
 
 #[test]
 fn pipeline_at_buffer_edges() {
-    let buffer = 2 * MIB;
+    let buffer = buffer_in(1);
     for len in [
         0,
         1,
@@ -43,31 +49,26 @@ fn pipeline_at_buffer_edges() {
     ] {
         let data = splitmix64_bytes(len as u64, len);
         assert_eq!(
-            pipelined(&data[..], buffer).unwrap(),
+            pipelined(&data[..], 1).unwrap(),
             reference(&data),
             "{len} bytes, whole reads"
         );
         assert_eq!(
-            pipelined(ShortReader::new(&data, 1), buffer).unwrap(),
+            pipelined(ShortReader::new(&data, 1), 1).unwrap(),
             reference(&data),
             "{len} bytes, short reads"
         );
     }
 }
 
-/// `calculate_tree_hash` sizes its buffers by the pool (2 MiB per thread): its own edges, in
-/// pools of several sizes.
+/// The buffers are sized by the pool: their edges in pools of several sizes.
 #[test]
-fn calculate_tree_hash_at_its_buffer_edges_in_any_pool() {
+fn update_reader_rayon_at_its_buffer_edges_in_any_pool() {
     for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let buffer = 2 * MIB * threads;
+        let buffer = buffer_in(threads);
         for len in [MIB + buffer - 1, MIB + buffer + 1, MIB + 2 * buffer + 1] {
             let data = splitmix64_bytes(len as u64 ^ 77, len);
-            let hash = pool.install(|| calculate_tree_hash(ShortReader::new(&data, 3)).unwrap());
+            let hash = pipelined(ShortReader::new(&data, 3), threads).unwrap();
             assert_eq!(hash, reference(&data), "{len} bytes, {threads} threads");
         }
     }
@@ -75,8 +76,8 @@ fn calculate_tree_hash_at_its_buffer_edges_in_any_pool() {
 
 #[test]
 fn pipeline_returns_the_readers_error_at_every_stage() {
-    let data = splitmix64_bytes(5, 13 * MIB);
-    let buffer = 2 * MIB;
+    let buffer = buffer_in(1);
+    let data = splitmix64_bytes(5, 6 * buffer + MIB);
     for good in [
         0,
         1,
@@ -86,7 +87,7 @@ fn pipeline_returns_the_readers_error_at_every_stage() {
         2 * buffer,
         5 * buffer + 3,
     ] {
-        let error = pipelined(FailingReader { data: &data, good }, buffer)
+        let error = pipelined(FailingReader { data: &data, good }, 1)
             .expect_err("the reader failed, so there must be no hash");
         assert_eq!(error.to_string(), "disk on fire", "after {good} bytes");
         let error = calculate_tree_hash(FailingReader { data: &data, good })
