@@ -1,7 +1,7 @@
 //! Throughput of every entry point against raw SHA-256 over the same bytes, side by side in one
 //! run, from 4 KiB to 1 GiB, and the `aws-tree-hash` crate as the peer.
 //!
-//!     cargo bench --bench throughput                 # everything (about 8 minutes)
+//!     cargo bench --bench throughput                 # everything (about 10 minutes)
 //!     cargo bench --bench throughput -- 256MiB       # one size
 //!     cargo bench --bench throughput -- leaf_batch   # the leaf engine's crossover
 //!     cargo bench --bench throughput -- serial_cpu   # serial paths in thread CPU time
@@ -100,18 +100,34 @@ fn entry_points(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("update_rayon"), |b| {
             b.iter(|| TreeHasher::new().update_rayon(black_box(&data)).finalize())
         });
+        // Serial: `calculate_tree_hash(File)`.
         group.bench_function(BenchmarkId::from_parameter("update_reader_file"), |b| {
-            b.iter(|| {
-                let file = File::open(&path).unwrap();
-                TreeHasher::new().update_reader(file).unwrap().finalize()
-            })
+            b.iter(|| calculate_tree_hash(File::open(&path).unwrap()).unwrap())
         });
         group.bench_function(
-            BenchmarkId::from_parameter("calculate_tree_hash_file"),
-            |b| b.iter(|| calculate_tree_hash(File::open(&path).unwrap()).unwrap()),
+            BenchmarkId::from_parameter("update_reader_rayon_file"),
+            |b| {
+                b.iter(|| {
+                    let file = File::open(&path).unwrap();
+                    TreeHasher::new()
+                        .update_reader_rayon(file)
+                        .unwrap()
+                        .finalize()
+                })
+            },
         );
-        group.bench_function(BenchmarkId::from_parameter("tree_hash_file"), |b| {
+        // Serial: `tree_hash_file(path)`.
+        group.bench_function(BenchmarkId::from_parameter("update_file"), |b| {
             b.iter(|| tree_hash_file(&path).unwrap())
+        });
+        group.bench_function(BenchmarkId::from_parameter("update_file_rayon"), |b| {
+            b.iter(|| {
+                let file = File::open(&path).unwrap();
+                TreeHasher::new()
+                    .update_file_rayon(&file, ..)
+                    .unwrap()
+                    .finalize()
+            })
         });
         group.bench_function(BenchmarkId::from_parameter("aws_tree_hash_crate"), |b| {
             b.iter(|| aws_tree_hash::calculate_tree_hash(black_box(&data)))

@@ -397,6 +397,11 @@ where
     }
     let (left_subtrees, right_subtrees) = subtrees.split_at(middle);
     let (left_roots, right_roots) = roots.split_at_mut(middle);
+    if !J::PARALLEL {
+        // In order, stopping at the first error: a file that ends early costs nothing more.
+        subtree_roots::<J, E>(left_subtrees, left_roots, task, leaves)?;
+        return subtree_roots::<J, E>(right_subtrees, right_roots, task, leaves);
+    }
     let (left, right) = J::join(
         || subtree_roots::<J, E>(left_subtrees, left_roots, task, leaves),
         || subtree_roots::<J, E>(right_subtrees, right_roots, task, leaves),
@@ -423,6 +428,11 @@ where
         return Ok(complete_root(hashes));
     }
     let half = count / 2;
+    if !J::PARALLEL {
+        let left = subtree_root::<J, E>(first, half, task, leaves)?;
+        let right = subtree_root::<J, E>(first + half, half, task, leaves)?;
+        return Ok(parent(&left, &right));
+    }
     let (left, right) = J::join(
         || subtree_root::<J, E>(first, half, task, leaves),
         || subtree_root::<J, E>(first + half, half, task, leaves),

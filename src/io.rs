@@ -107,19 +107,21 @@ impl TreeHasher {
     /// Adds the bytes of `file` in `range` (`..` for all of it), on the calling thread, from the
     /// one open file: nothing is opened again, so a FIFO or a device is read once.
     ///
-    /// A regular file is read with positional reads (its cursor does not move on Unix) and
-    /// checked against what it really holds: the hash is of every byte up to the first read
-    /// that returns nothing, whatever size the file reports. A `/proc` file that reports 0
-    /// bytes, or a sysfs file that reports 4096, gives the hash of its real content; a file
-    /// that grows while it is hashed gives the hash of everything up to its end when read. A
-    /// pipe, FIFO or terminal is read through its cursor to its end; only `..` is a range of it.
+    /// A regular file or a block device is read with positional reads (its cursor does not move
+    /// on Unix) and checked against what it really holds: the hash is of every byte up to the
+    /// first read that returns nothing, whatever size the file reports. A `/proc` file that
+    /// reports 0 bytes, or a sysfs file that reports 4096, gives the hash of its real content; a
+    /// file that grows while it is hashed gives the hash of everything up to its end when read.
+    /// A pipe, FIFO, socket or terminal is read through its cursor to its end; only `..` is a
+    /// range of it.
     ///
     /// # Errors
-    /// - `UnexpectedEof` if the file shrinks below the size it had when hashing started, and if
-    ///   a bounded range reaches past the end of the file;
+    /// - `UnexpectedEof` if the file shrinks below the size it had when hashing started, if a
+    ///   bounded range reaches past the end of the file, and if a range starts past its end;
     /// - `InvalidInput` for a range that ends before it starts, and for a range other than `..`
-    ///   of a file that is not a regular file; `IsADirectory` for a directory;
-    /// - any read error other than `Interrupted`.
+    ///   of a pipe, FIFO, socket or terminal; `IsADirectory` for a directory;
+    /// - any read error other than `Interrupted` (such as the operating system's refusal of an
+    ///   offset past what it supports).
     ///
     /// On an error the hasher holds an unspecified prefix of the input.
     ///
@@ -198,6 +200,8 @@ impl FileRange {
             Bound::Unbounded => Some(0),
         };
         let end = match range.end_bound() {
+            // Up to the last byte a file can have: to its end.
+            Bound::Included(&u64::MAX) => Some(None),
             Bound::Included(&end) => end.checked_add(1).map(Some),
             Bound::Excluded(&end) => Some(Some(end)),
             Bound::Unbounded => Some(None),
@@ -208,7 +212,7 @@ impl FileRange {
             }
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "the byte range of the file ends before it starts or past 2^64 - 1",
+                "the byte range of the file ends before it starts",
             )),
         }
     }
@@ -245,10 +249,16 @@ fn kind_of(file: &File, range: FileRange) -> io::Result<FileKind> {
             len: metadata.len(),
         });
     }
+    // A block device (a disk, a loop device) reads at offsets like a regular file, but reports
+    // no size: read it by offsets to its end, never through its cursor. Pipes, FIFOs, sockets
+    // and terminals refuse a read at an offset (ESPIPE), even of no bytes.
+    if read::read_at(file, &mut [], 0).is_ok() {
+        return Ok(FileKind::Regular { len: 0 });
+    }
     if !range.is_whole() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "only a regular file has byte ranges; this one can only be read whole",
+            "only a file that reads at offsets has byte ranges; this one can only be read whole",
         ));
     }
     Ok(FileKind::Stream)
@@ -304,6 +314,19 @@ fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Result<()
             ));
         }
     }
+    // Nothing from `start` on: an error unless the file really ends right there.
+    if end == range.start && range.start > 0 {
+        let mut byte = [0u8; 1];
+        if !matches!(read::read_at(file, &mut byte, range.start - 1), Ok(1)) {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file ends before byte {}, where the range starts",
+                    range.start
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -329,8 +352,10 @@ fn update_tree_from_file<J: Join>(
         FileKind::Stream => return read_all::<J, _>(hasher, file),
         FileKind::Regular { len } => len,
     };
-    let reported_end = range.end.unwrap_or(len);
-    if reported_end <= range.start {
+    // Positional reads only up to the size the file reports; what lies past it (a range that
+    // reaches further, a file that grew, a /proc file that reports 0) is streamed after.
+    let reported_end = range.end.map_or(len, |end| end.min(len));
+    if reported_end <= range.start || !POSITIONAL {
         return update_from_file::<J, _>(hasher, file, range);
     }
     let before = hasher.clone();
@@ -344,16 +369,31 @@ fn update_tree_from_file<J: Join>(
             return update_from_file::<J, _>(hasher, file, range);
         }
     }
-    if range.end.is_none() {
-        // Past the reported size: usually one read that returns nothing.
-        let rest = FileRange {
-            start: reported_end,
-            end: None,
-        };
-        update_from_file::<J, _>(hasher, file, rest)?;
+    if range.end == Some(reported_end) {
+        return Ok(());
     }
-    Ok(())
+    // Past the reported size: usually nothing, which one read of one byte confirms.
+    let mut byte = [0u8; 1];
+    let more = loop {
+        match read::read_at(file, &mut byte, reported_end) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            result => break result?,
+        }
+    };
+    if more == 0 {
+        return check_end(file, range, len, reported_end);
+    }
+    hasher.update(&byte);
+    let rest = FileRange {
+        start: reported_end + 1,
+        end: range.end,
+    };
+    update_from_file::<J, _>(hasher, file, rest)
 }
+
+/// Whether positional reads are safe from several threads at once: on Unix and Windows they
+/// are (`pread`, `ReadFile` with an offset); elsewhere they share the file's cursor.
+const POSITIONAL: bool = cfg!(any(unix, windows));
 
 /// Whole chunks of a regular file, each read by the thread that hashes it.
 ///
@@ -370,6 +410,7 @@ mod positional {
     use core::ops::Range;
     use std::fs::File;
     use std::io::{self, Read};
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Mutex, PoisonError};
 
     /// The bytes of read buffers all threads may hold at once, before the floor of one chunk
@@ -407,7 +448,14 @@ mod positional {
         if whole_chunks > 0 {
             let group = read_chunks(J::threads());
             let buffers = Mutex::new(Vec::<Vec<u8>>::new());
-            let hash_chunks = |first: u64, out: &mut [TreeHash]| -> Result<(), Stop> {
+            // Once one task finds the end or an error, the others stop without reading; the
+            // stop kept is an error if any, else the earliest end.
+            let stopped = AtomicBool::new(false);
+            let first_stop = Mutex::new(None::<Stop>);
+            let hash_chunks = |first: u64, out: &mut [TreeHash]| -> Result<(), ()> {
+                if stopped.load(Ordering::Relaxed) {
+                    return Err(());
+                }
                 let taken = buffers.lock().unwrap_or_else(PoisonError::into_inner).pop();
                 let mut buffer = taken.unwrap_or_default();
                 let mut result = Ok(());
@@ -417,8 +465,18 @@ mod positional {
                         buffer.resize(bytes, 0);
                     }
                     let offset = chunks_start + (first + (i * group) as u64) * chunk;
-                    result = read_chunks_at(file, &mut buffer[..bytes], offset);
-                    if result.is_err() {
+                    if let Err(stop) = read_chunks_at(file, &mut buffer[..bytes], offset) {
+                        stopped.store(true, Ordering::Relaxed);
+                        let mut kept = first_stop.lock().unwrap_or_else(PoisonError::into_inner);
+                        *kept = Some(match kept.take() {
+                            Some(Stop::EndAt(end)) => match stop {
+                                Stop::EndAt(other) => Stop::EndAt(end.min(other)),
+                                io => io,
+                            },
+                            Some(io) => io,
+                            None => stop,
+                        });
+                        result = Err(());
                         break;
                     }
                     crate::leaves::hash_leaves(&buffer[..bytes], CHUNK_SIZE, digests);
@@ -429,7 +487,16 @@ mod positional {
                     .push(buffer);
                 result
             };
-            hasher.push_chunks::<J, Stop>(whole_chunks, &hash_chunks)?;
+            if hasher
+                .push_chunks::<J, ()>(whole_chunks, &hash_chunks)
+                .is_err()
+            {
+                let kept = first_stop
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                // A task that stopped recorded why before any other returned.
+                return Err(kept.unwrap_or(Stop::EndAt(chunks_start)));
+            }
         }
         read_exactly(hasher, file, chunks_end..range.end)
     }
@@ -456,7 +523,7 @@ mod positional {
             offset: range.start,
             end: Some(range.end),
         };
-        let mut buffer = [0u8; 64 << 10];
+        let mut buffer = vec![0u8; (range.end - range.start).min(64 << 10) as usize];
         loop {
             match reader.read(&mut buffer) {
                 Ok(0) if reader.offset == range.end => return Ok(()),

@@ -2,7 +2,8 @@
 //! [`RayonJoin`] offers the second half to rayon's pool. The hashing code is generic over
 //! [`Join`], so the serial and parallel paths cannot drift apart. The public policy follows from
 //! it: a method whose name ends in `_rayon` hashes with `RayonJoin`; every other function and
-//! method uses `SerialJoin` and never leaves the calling thread.
+//! method uses `SerialJoin` and never leaves the calling thread (the tokio functions, whose work
+//! is not on the calling thread by design, hash on one blocking thread).
 
 /// Runs two closures and returns both results.
 pub(crate) trait Join {

@@ -458,6 +458,20 @@ impl Iterator for Parts {
         Some(part)
     }
 
+    fn nth(&mut self, n: usize) -> Option<Part> {
+        self.next = self.next.saturating_add(n as u64);
+        self.next()
+    }
+
+    fn last(self) -> Option<Part> {
+        let count = self.part_size.part_count(self.archive_size);
+        (self.next < count).then(|| Part::of(self.part_size, count - 1, self.archive_size))?
+    }
+
+    fn count(self) -> usize {
+        self.len()
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = self
             .part_size
@@ -736,7 +750,7 @@ mod tests {
         let archive = u64::MAX;
         let mut parts = size.parts(archive);
         assert_eq!(parts.size_hint().0 as u64, size.part_count(archive));
-        let last = parts.by_ref().last().unwrap();
+        let last = parts.clone().last().unwrap();
         assert_eq!(last.range().end, u64::MAX);
         assert_eq!(last.range().start % size.bytes(), 0);
         assert_eq!(last.index() + 1, size.part_count(archive));
@@ -746,6 +760,23 @@ mod tests {
             content_range(u64::MAX - 1..u64::MAX).unwrap().range(),
             u64::MAX - 1..u64::MAX
         );
+    }
+
+    #[test]
+    fn far_parts_are_found_without_walking_to_them() {
+        let mut parts = PartSize::MIN.parts(u64::MAX);
+        let part = parts.nth(1 << 40).unwrap();
+        assert_eq!(part.index(), 1 << 40);
+        assert_eq!(part.range().start, (1u64 << 40) * MIB);
+        assert_eq!(parts.next().map(|p| p.index()), Some((1 << 40) + 1));
+        let last = PartSize::MIN.parts(u64::MAX).last().unwrap();
+        assert_eq!(last.range().end, u64::MAX);
+        assert_eq!(
+            PartSize::MIN.parts(u64::MAX).count() as u64,
+            u64::MAX.div_ceil(MIB)
+        );
+        assert_eq!(PartSize::MIN.parts(5).nth(1), None);
+        assert_eq!(PartSize::MIN.parts(0).last(), None);
     }
 
     #[test]

@@ -91,8 +91,10 @@ impl<R> HashingReader<R> {
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        // A reader that claims more than the buffer holds is broken; hash what fits.
-        self.hasher.update(&buf[..n.min(buf.len())]);
+        if n > buf.len() {
+            return Err(crate::read::claimed_too_much(n, buf.len()));
+        }
+        self.hasher.update(&buf[..n]);
         Ok(n)
     }
 }
@@ -180,7 +182,13 @@ impl<W> HashingWriter<W> {
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n.min(buf.len())]);
+        if n > buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the writer claimed {n} bytes written of {}", buf.len()),
+            ));
+        }
+        self.hasher.update(&buf[..n]);
         Ok(n)
     }
 

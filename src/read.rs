@@ -37,9 +37,10 @@ impl<R: Read> Source<R> {
         while filled < buffer.len() && !self.ended {
             let room = buffer.len() - filled;
             match self.reader.read(&mut buffer[filled..]) {
-                // `min`: a reader that claims more than it was given cannot make this panic.
                 Ok(0) => self.ended = true,
-                Ok(n) => filled += n.min(room),
+                Ok(n) if n <= room => filled += n,
+                // It broke `Read`'s contract: the bytes it claims were never written here.
+                Ok(n) => return Err(claimed_too_much(n, room)),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
             }
@@ -71,6 +72,15 @@ pub(crate) fn stream<H: Update>(
         taken += n as u64;
     }
     Ok(taken)
+}
+
+/// The error for a reader that claims `n` bytes read into a buffer of `room`: no hash of bytes
+/// it never wrote.
+pub(crate) fn claimed_too_much(n: usize, room: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the reader claimed {n} bytes read into a buffer of {room}"),
+    )
 }
 
 /// An `InvalidInput` error wrapping [`TooManyParts`](crate::TooManyParts) once the hasher has
@@ -131,8 +141,9 @@ fn serial_buffer_size() -> usize {
 /// while the calling thread reads one block ahead.
 ///
 /// The first 1 MiB goes through [`stream`], with no buffer and no other thread, so small inputs
-/// never touch the pool. After it, two buffers of [`read_ahead_buffer_size`]: the calling thread
-/// fills one to the brim while the other is hashed with `RayonJoin`. If the calling thread is
+/// never touch the pool. After it, two buffers that grow from 4 MiB, doubling each block, to
+/// [`read_ahead_buffer_size`]: the calling thread fills one to the brim while the other is
+/// hashed with `RayonJoin`. If the calling thread is
 /// itself one of the pool's, waiting at the end of the scope runs pool jobs, so a pool of one
 /// thread cannot deadlock.
 #[cfg(feature = "rayon")]
@@ -149,12 +160,18 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     if source.fill(&mut first)? == 0 {
         return Ok(());
     }
+    // Blocks start small and double up to the full size, so that a short input is read and
+    // hashed in a few overlapping steps instead of one read then one hash, and its buffers
+    // touch no more pages than it needs.
     let buffer_size = read_ahead_buffer_size();
-    let mut current = vec![0u8; buffer_size];
+    let mut block_size = (4 << 20).min(buffer_size);
+    let mut current = vec![0u8; block_size];
     current[0] = first[0];
     let mut current_len = 1 + source.fill(&mut current[1..])?;
-    let mut next = vec![0u8; buffer_size];
+    let mut next = Vec::new();
     while current_len > 0 {
+        block_size = (2 * block_size).min(buffer_size);
+        next.resize(block_size, 0);
         let block = &current[..current_len];
         let hashing = &mut *hasher;
         let next_len = rayon::in_place_scope(|scope| {

@@ -154,7 +154,8 @@ impl<R: AsyncRead + Unpin> AsyncSource<R> {
         while filled < buffer.len() && !self.ended {
             match self.reader.read(&mut buffer[filled..]).await {
                 Ok(0) => self.ended = true,
-                Ok(n) => filled += n.min(buffer.len() - filled),
+                Ok(n) if n <= buffer.len() - filled => filled += n,
+                Ok(n) => return Err(crate::read::claimed_too_much(n, buffer.len() - filled)),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
             }

@@ -308,3 +308,65 @@ fn too_many_parts_are_refused_before_reading_a_file() {
         .unwrap_err();
     assert_ne!(error.kind(), io::ErrorKind::InvalidInput, "{error}");
 }
+
+/// Ranges far past the end of a small file: an error at once, never a read of every chunk the
+/// range would hold (2^50 bytes would take hours), never a hash.
+#[test]
+fn ranges_far_past_the_end_are_errors_at_once() {
+    let data = splitmix64_bytes(41, 10);
+    let temp = TempFile::new("far-past-the-end", &data);
+    let file = File::open(temp.path()).unwrap();
+    for range in [
+        0..1u64 << 50,
+        0..u64::MAX,
+        1u64 << 40..u64::MAX,
+        5..1u64 << 34,
+    ] {
+        let mut hasher = TreeHasher::new();
+        let error = hasher.update_file(&file, range.clone()).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::UnexpectedEof,
+            "{range:?}: {error}"
+        );
+        #[cfg(feature = "rayon")]
+        {
+            let mut hasher = TreeHasher::new();
+            let error = hasher.update_file_rayon(&file, range.clone()).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                io::ErrorKind::UnexpectedEof,
+                "{range:?}: {error}"
+            );
+        }
+    }
+    // A range that starts past the end is an error, not the empty-input hash; one that starts
+    // exactly at the end is empty.
+    for start in [11u64, 100, 1 << 40] {
+        for error in [
+            TreeHasher::new().update_file(&file, start..).map(drop),
+            ChecksumHasher::new().update_file(&file, start..).map(drop),
+            MultipartHasher::new(PartSize::MIN)
+                .update_file(&file, start..)
+                .map(drop),
+        ] {
+            let error = error.unwrap_err();
+            assert_eq!(
+                error.kind(),
+                io::ErrorKind::UnexpectedEof,
+                "{start}..: {error}"
+            );
+        }
+    }
+    let at_the_end = TreeHasher::new()
+        .update_file(&file, 10..)
+        .unwrap()
+        .finalize();
+    assert_eq!(at_the_end, tree_hash(b""));
+    // Up to the last byte a file could have: the whole file.
+    let everything = TreeHasher::new()
+        .update_file(&file, ..=u64::MAX)
+        .unwrap()
+        .finalize();
+    assert_eq!(everything, tree_hash(&data));
+}

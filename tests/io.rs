@@ -78,39 +78,54 @@ fn update_reader_continues_after_update() {
     assert_eq!(hasher.finalize(), tree_hash(&data));
 }
 
+/// A reader that claims more bytes than the buffer holds broke `Read`'s contract: an
+/// `InvalidData` error, never a panic and never a hash of bytes it did not write.
 #[test]
-fn a_reader_that_claims_too_much_cannot_make_it_panic() {
-    /// Fills what it is given but claims 10 bytes more, until `left` runs out.
+fn a_reader_that_claims_too_much_is_an_error() {
+    /// Honest for `honest` bytes, then claims one byte more than it was given, writing none.
     struct Liar {
-        left: usize,
+        honest: usize,
     }
     impl io::Read for Liar {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.left == 0 {
-                return Ok(0);
+            if self.honest == 0 {
+                return Ok(buf.len() + 1);
             }
-            buf.fill(1);
-            self.left = self.left.saturating_sub(buf.len());
-            Ok(buf.len() + 10)
+            let n = buf.len().min(self.honest);
+            buf[..n].fill(1);
+            self.honest -= n;
+            Ok(n)
         }
     }
-    // Every byte it hands out is 1, so whatever it claims, the hash is of `count()` ones.
-    let len = 3 * MIB;
-    let mut hasher = TreeHasher::new();
-    hasher.update_reader(Liar { left: len }).unwrap();
-    assert!(hasher.count() >= len as u64);
-    assert_eq!(
-        hasher.finalize(),
-        tree_hash(&vec![1u8; hasher.count() as usize])
-    );
-    #[cfg(feature = "rayon")]
-    {
-        let mut pipelined = TreeHasher::new();
-        pipelined.update_reader_rayon(Liar { left: len }).unwrap();
-        assert!(pipelined.count() >= len as u64);
+    for honest in [0, 100 << 10, MIB, 3 * MIB + 5] {
+        let error = calculate_tree_hash(Liar { honest }).unwrap_err();
         assert_eq!(
-            pipelined.finalize(),
-            tree_hash(&vec![1u8; pipelined.count() as usize])
+            error.kind(),
+            io::ErrorKind::InvalidData,
+            "{honest}: {error}"
+        );
+        let error = glacier_tree_hash::Checksums::from_reader(Liar { honest }).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::InvalidData,
+            "{honest}: {error}"
+        );
+        #[cfg(feature = "rayon")]
+        {
+            let mut hasher = TreeHasher::new();
+            let error = hasher.update_reader_rayon(Liar { honest }).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                io::ErrorKind::InvalidData,
+                "{honest}: {error}"
+            );
+        }
+        let mut reader = glacier_tree_hash::HashingReader::new(Liar { honest });
+        let error = io::copy(&mut reader, &mut io::sink()).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::InvalidData,
+            "{honest}: {error}"
         );
     }
 }

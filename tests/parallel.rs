@@ -29,24 +29,27 @@ fn buffer_in(threads: usize) -> usize {
     pool(threads).install(glacier_tree_hash::__internal::read_ahead_buffer_size)
 }
 
+/// Where the pipeline's blocks end for a pool of `threads`: the first MiB goes through the
+/// serial path, then blocks of 4 MiB doubling up to the buffer size.
+fn block_ends(threads: usize) -> Vec<usize> {
+    let buffer = buffer_in(threads);
+    let (mut end, mut block) = (MIB, (4 * MIB).min(buffer));
+    let mut ends = Vec::new();
+    for _ in 0..6 {
+        end += block;
+        ends.push(end);
+        block = (2 * block).min(buffer);
+    }
+    ends
+}
+
 #[test]
 fn pipeline_at_buffer_edges() {
-    let buffer = buffer_in(1);
-    for len in [
-        0,
-        1,
-        buffer - 1,
-        buffer,
-        buffer + 1,
-        2 * buffer,
-        3 * buffer + 5,
-        // The first MiB goes through the serial path, so blocks end at MiB + k × buffer.
-        MIB + buffer - 1,
-        MIB + buffer,
-        MIB + buffer + 1,
-        MIB + 2 * buffer - 1,
-        MIB + 2 * buffer + 1,
-    ] {
+    let mut lengths = vec![0, 1, MIB - 1, MIB, MIB + 1];
+    for end in block_ends(1).into_iter().take(4) {
+        lengths.extend([end - 1, end, end + 1]);
+    }
+    for len in lengths {
         let data = splitmix64_bytes(len as u64, len);
         assert_eq!(
             pipelined(&data[..], 1).unwrap(),
@@ -65,8 +68,8 @@ fn pipeline_at_buffer_edges() {
 #[test]
 fn update_reader_rayon_at_its_buffer_edges_in_any_pool() {
     for threads in [1, 2, 3] {
-        let buffer = buffer_in(threads);
-        for len in [MIB + buffer - 1, MIB + buffer + 1, MIB + 2 * buffer + 1] {
+        let ends = block_ends(threads);
+        for len in [ends[2] - 1, ends[3] + 1, ends[4] + 1] {
             let data = splitmix64_bytes(len as u64 ^ 77, len);
             let hash = pipelined(ShortReader::new(&data, 3), threads).unwrap();
             assert_eq!(hash, reference(&data), "{len} bytes, {threads} threads");
