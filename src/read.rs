@@ -161,8 +161,9 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
         return Ok(());
     }
     // Blocks start small and double up to the full size, so that a short input is read and
-    // hashed in a few overlapping steps instead of one read then one hash, and its buffers
-    // touch no more pages than it needs.
+    // hashed in a few overlapping steps instead of one read then one hash. A buffer too small
+    // for the next block is replaced by a fresh zeroed one (its pages cost nothing until the
+    // read fills them), never grown by writing zeros into it.
     let buffer_size = read_ahead_buffer_size();
     let mut block_size = (4 << 20).min(buffer_size);
     let mut current = vec![0u8; block_size];
@@ -171,7 +172,9 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     let mut next = Vec::new();
     while current_len > 0 {
         block_size = (2 * block_size).min(buffer_size);
-        next.resize(block_size, 0);
+        if next.len() < block_size && !source.ended() {
+            next = vec![0u8; block_size];
+        }
         let block = &current[..current_len];
         let hashing = &mut *hasher;
         let next_len = rayon::in_place_scope(|scope| {

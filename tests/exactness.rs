@@ -370,3 +370,49 @@ fn ranges_far_past_the_end_are_errors_at_once() {
         .finalize();
     assert_eq!(everything, tree_hash(&data));
 }
+
+/// A block device reports no size but reads at offsets: hashed whole whatever its cursor, and by
+/// ranges. Needs `losetup` and root (as CI runs); says so and checks nothing otherwise.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_block_device_is_hashed_by_offsets() {
+    use std::process::Command;
+
+    let data = splitmix64_bytes(51, 3 * MIB + 512);
+    let temp = TempFile::new("block-device", &data);
+    let attached = Command::new("losetup")
+        .args(["--find", "--show"])
+        .arg(temp.path())
+        .output();
+    let device = match attached {
+        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap(),
+        other => {
+            eprintln!("no loop device here ({other:?}): block devices not tested");
+            return;
+        }
+    };
+    let device = device.trim().to_owned();
+    let check = || {
+        let file = File::open(&device).unwrap();
+        let whole = tree_hash(&data);
+        assert_eq!(every_file_path(&file).unwrap(), whole, "{device}");
+        // Its cursor is not where hashing starts.
+        let mut moved = File::open(&device).unwrap();
+        moved.read_exact(&mut [0u8; 4096]).unwrap();
+        let hash = TreeHasher::new()
+            .update_file(&moved, ..)
+            .unwrap()
+            .finalize();
+        assert_eq!(hash, whole, "after the cursor moved");
+        let part = TreeHasher::new()
+            .update_file(&file, MIB as u64..2 * MIB as u64 + 1)
+            .unwrap()
+            .finalize();
+        assert_eq!(part, tree_hash(&data[MIB..2 * MIB + 1]));
+    };
+    let result = std::panic::catch_unwind(check);
+    let _ = Command::new("losetup").args(["-d", &device]).status();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
