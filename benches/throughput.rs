@@ -21,8 +21,8 @@
 
 use cpu_time::ThreadTime;
 use criterion::measurement::{Measurement, ValueFormatter};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use glacier_tree_hash::{calculate_tree_hash, tree_hash_file, TreeHasher};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use glacier_tree_hash::{TreeHasher, calculate_tree_hash, tree_hash_file};
 use sha2::Sha256;
 use std::fs::File;
 use std::hint::black_box;

@@ -16,10 +16,10 @@
 //! - The result depends only on the bytes, never on the split into calls, the join, the batch
 //!   size or the engine.
 
+use crate::TreeHash;
 use crate::join::{Join, SerialJoin, Update};
 use crate::leaves::{self, MAX_LANES};
-use crate::tree::{parent, sha256, SubtreeStack};
-use crate::TreeHash;
+use crate::tree::{SubtreeStack, parent, sha256};
 use core::convert::Infallible;
 use core::fmt;
 // `Digest` is not imported: with feature `digest` its by-value `finalize` would shadow ours.

@@ -405,8 +405,8 @@ const POSITIONAL: bool = cfg!(any(unix, windows));
 /// 16 MiB on the calling thread alone; 1 MiB per thread with `sha2`).
 mod positional {
     use crate::join::Join;
-    use crate::read::{read_at, FileAt};
-    use crate::{TreeHash, TreeHasher, CHUNK_SIZE};
+    use crate::read::{FileAt, read_at};
+    use crate::{CHUNK_SIZE, TreeHash, TreeHasher};
     use core::ops::Range;
     use std::fs::File;
     use std::io::{self, Read};

@@ -35,7 +35,7 @@ mod tree;
 
 pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexDigits, HexError, Sha256Hash, TreeHash};
-pub use hasher::{tree_hash, TreeHasher, CHUNK_SIZE};
+pub use hasher::{CHUNK_SIZE, TreeHasher, tree_hash};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use io::{calculate_tree_hash, tree_hash_file};
@@ -47,8 +47,8 @@ pub use multipart::{
     MultipartSummary, PartChecksums, PartDifference,
 };
 pub use parts::{
-    content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
     ContentRange, ContentRangeError, Part, PartSize, PartSizeError, Parts, TooManyParts,
+    content_range, is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
 };
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

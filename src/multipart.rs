@@ -3,7 +3,7 @@
 
 use crate::io::FileRange;
 use crate::join::{Join, SerialJoin, Update};
-use crate::{combine, ChecksumHasher, Checksums, Part, PartSize, TooManyParts, TreeHash};
+use crate::{ChecksumHasher, Checksums, Part, PartSize, TooManyParts, TreeHash, combine};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -464,13 +464,13 @@ impl ArchiveAssembler {
         }
         // Parts start on boundaries and are at most one part long, so only a part with the
         // same start can overlap.
-        if let Some(&(end, _)) = self.parts.get(&range.start) {
-            if end != range.end {
-                return Err(AddPartError::Overlaps {
-                    existing: range.start..end,
-                    range,
-                });
-            }
+        if let Some(&(end, _)) = self.parts.get(&range.start)
+            && end != range.end
+        {
+            return Err(AddPartError::Overlaps {
+                existing: range.start..end,
+                range,
+            });
         }
         self.parts.insert(range.start, (range.end, tree_hash));
         Ok(())

@@ -748,7 +748,7 @@ mod tests {
     fn parts_cover_the_archive_near_u64_max() {
         let size = PartSize::MAX;
         let archive = u64::MAX;
-        let mut parts = size.parts(archive);
+        let parts = size.parts(archive);
         assert_eq!(parts.size_hint().0 as u64, size.part_count(archive));
         let last = parts.clone().last().unwrap();
         assert_eq!(last.range().end, u64::MAX);

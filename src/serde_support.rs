@@ -58,7 +58,7 @@ impl<'de> Deserialize<'de> for PartSize {
 
 #[cfg(test)]
 mod tests {
-    use crate::{tree_hash, PartSize, Sha256Hash, TreeHash};
+    use crate::{PartSize, Sha256Hash, TreeHash, tree_hash};
 
     #[test]
     fn hashes_are_hex_strings() {

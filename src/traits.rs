@@ -44,7 +44,7 @@ impl FixedOutputReset for TreeHasher {
 
 #[cfg(test)]
 mod tests {
-    use crate::{tree_hash, TreeHasher};
+    use crate::{TreeHasher, tree_hash};
     use sha2::digest::{DynDigest, FixedOutput, FixedOutputReset, Update};
 
     /// Generic code over the traits this feature gives.

@@ -7,7 +7,7 @@ mod support;
 use glacier_tree_hash::{HashingReader, HashingWriter, TreeHash};
 use proptest::prelude::*;
 use std::io::{self, Read, Write};
-use support::{reference_tree_hash, sha256, splitmix64_bytes, ShortReader, SplitMix64, MIB};
+use support::{MIB, ShortReader, SplitMix64, reference_tree_hash, sha256, splitmix64_bytes};
 
 /// A writer that takes a random number of bytes per call and is sometimes interrupted.
 struct ShortWriter {
@@ -101,10 +101,10 @@ fn a_failed_write_hashes_nothing() {
 
 #[cfg(feature = "tokio")]
 mod tokio_readers {
-    use super::support::{reference_tree_hash, splitmix64_bytes, SplitMix64, MIB};
+    use super::support::{MIB, SplitMix64, reference_tree_hash, splitmix64_bytes};
     use glacier_tree_hash::{
-        calculate_tree_hash_async, checksums_async, multipart_async, Checksums, MultipartHasher,
-        PartSize, TreeHash,
+        Checksums, MultipartHasher, PartSize, TreeHash, calculate_tree_hash_async, checksums_async,
+        multipart_async,
     };
     use std::io;
     use std::pin::Pin;

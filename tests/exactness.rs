@@ -6,12 +6,12 @@
 mod support;
 
 use glacier_tree_hash::{
-    calculate_tree_hash, tree_hash, tree_hash_file, ChecksumHasher, Checksums, MultipartHasher,
-    PartSize, TooManyParts, TreeHash, TreeHasher,
+    ChecksumHasher, Checksums, MultipartHasher, PartSize, TooManyParts, TreeHash, TreeHasher,
+    calculate_tree_hash, tree_hash, tree_hash_file,
 };
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use support::{splitmix64_bytes, TempFile, MIB};
+use support::{MIB, TempFile, splitmix64_bytes};
 
 /// Every file entry point over the whole of `file`: they all agree, or the test says which not.
 fn every_file_path(file: &File) -> io::Result<TreeHash> {

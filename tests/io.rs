@@ -3,9 +3,9 @@
 
 mod support;
 
-use glacier_tree_hash::{calculate_tree_hash, tree_hash, TreeHasher};
+use glacier_tree_hash::{TreeHasher, calculate_tree_hash, tree_hash};
 use std::io::{self, Write};
-use support::{reference_tree_hash, splitmix64_bytes, FailingReader, ShortReader, MIB};
+use support::{FailingReader, MIB, ShortReader, reference_tree_hash, splitmix64_bytes};
 
 #[test]
 fn short_reads_give_the_same_hash_as_one_slice() {

@@ -8,10 +8,10 @@
 mod support;
 
 use glacier_tree_hash::__internal::SmallLeafTreeHasher;
-use glacier_tree_hash::{leaf_backend, tree_hash, TreeHash, TreeHasher};
+use glacier_tree_hash::{TreeHash, TreeHasher, leaf_backend, tree_hash};
 use proptest::prelude::*;
 use support::reference_tree_hash_with_leaf;
-use support::{feed_in_pieces, reference_tree_hash, splitmix64_bytes, MIB};
+use support::{MIB, feed_in_pieces, reference_tree_hash, splitmix64_bytes};
 
 /// A length in leaves (up to 300, weighted on multiples of 4, 8, 16 and 32 leaves ± 1) times
 /// `leaf`, plus a partial leaf, the seed of its bytes, and sorted split points.

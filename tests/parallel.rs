@@ -4,9 +4,9 @@
 
 mod support;
 
-use glacier_tree_hash::{calculate_tree_hash, tree_hash, tree_hash_file, TreeHash, TreeHasher};
+use glacier_tree_hash::{TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file};
 use std::io;
-use support::{reference_tree_hash, splitmix64_bytes, FailingReader, ShortReader, TempFile, MIB};
+use support::{FailingReader, MIB, ShortReader, TempFile, reference_tree_hash, splitmix64_bytes};
 
 fn reference(data: &[u8]) -> TreeHash {
     TreeHash::from(reference_tree_hash(data))

@@ -5,14 +5,14 @@
 mod support;
 
 use glacier_tree_hash::{
-    combine, is_megabyte_aligned, is_tree_hash_aligned, tree_hash, tree_hash_aligned_cover,
     AddPartError, ArchiveAssembler, AssemblyProblem, Checksums, MultipartHasher, PartSize,
-    Sha256Hash, TreeHash,
+    Sha256Hash, TreeHash, combine, is_megabyte_aligned, is_tree_hash_aligned, tree_hash,
+    tree_hash_aligned_cover,
 };
 use proptest::prelude::*;
 use std::ops::Range;
 use support::{
-    feed_in_pieces, reference_tree_hash, sha256, splitmix64_bytes, vectors, ShortReader, MIB,
+    MIB, ShortReader, feed_in_pieces, reference_tree_hash, sha256, splitmix64_bytes, vectors,
 };
 
 const MIB64: u64 = MIB as u64;

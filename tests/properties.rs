@@ -3,9 +3,9 @@
 
 mod support;
 
-use glacier_tree_hash::{tree_hash, TreeHash, TreeHasher};
+use glacier_tree_hash::{TreeHash, TreeHasher, tree_hash};
 use proptest::prelude::*;
-use support::{feed_in_pieces, reference_tree_hash, splitmix64_bytes, MIB};
+use support::{MIB, feed_in_pieces, reference_tree_hash, splitmix64_bytes};
 
 /// Up to 64 MiB, most of the weight near whole MiB counts, where leaf boundaries fall.
 fn length() -> impl Strategy<Value = usize> {

@@ -3,8 +3,8 @@
 
 mod support;
 
-use glacier_tree_hash::{combine, TreeHash};
-use support::{reference_reduce, sha256, SplitMix64};
+use glacier_tree_hash::{TreeHash, combine};
+use support::{SplitMix64, reference_reduce, sha256};
 
 fn leaves(count: usize, seed: u64) -> Vec<[u8; 32]> {
     (0..count as u64)

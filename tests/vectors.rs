@@ -4,8 +4,8 @@
 
 mod support;
 
-use glacier_tree_hash::{calculate_tree_hash, tree_hash, tree_hash_file, TreeHash, TreeHasher};
-use support::{feed_in_pieces, random_splits, sha256, vectors, ShortReader, SplitMix64, Vector};
+use glacier_tree_hash::{TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file};
+use support::{ShortReader, SplitMix64, Vector, feed_in_pieces, random_splits, sha256, vectors};
 
 const DEFAULT_MAX: usize = 200 * support::MIB;
 

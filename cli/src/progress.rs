@@ -46,7 +46,9 @@ impl Progress {
     /// `position` bytes, hashed in `elapsed` so far.
     pub fn new(name: &OsStr, total: Option<u64>, position: u64, elapsed: Duration) -> Progress {
         let template = match total {
-            Some(_) => "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            Some(_) => {
+                "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}"
+            }
             None => "{msg} {spinner} {binary_bytes} {binary_bytes_per_sec}",
         };
         let style = ProgressStyle::with_template(template)

@@ -199,9 +199,11 @@ fn lines_and_escaping_are_byte_identical_to_sha256sum() {
             theirs.out()
         );
     }
-    assert!(run(dir.path(), args(&[]), Input::Null)
-        .out()
-        .starts_with("\\"));
+    assert!(
+        run(dir.path(), args(&[]), Input::Null)
+            .out()
+            .starts_with("\\")
+    );
 }
 
 #[test]
@@ -368,9 +370,10 @@ fn check_exit_status_follows_strict_and_ignore_missing() {
         "{}",
         ran.err()
     );
-    assert!(ran
-        .err()
-        .contains("WARNING: 1 line is improperly formatted"));
+    assert!(
+        ran.err()
+            .contains("WARNING: 1 line is improperly formatted")
+    );
     let ran = run(dir.path(), ["-c", "--strict", "list"], Input::Null);
     assert_eq!(ran.code(), Some(1), "--strict");
     let ran = run(dir.path(), ["-c", "--status", "list"], Input::Null);
@@ -500,9 +503,10 @@ fn check_refuses_part_size_and_json_lines_by_number() {
     );
     let ran = run(dir.path(), ["-c", "json.list"], Input::Null);
     assert_eq!(ran.code(), Some(1));
-    assert!(ran
-        .err()
-        .contains("json.list: 1: a line of --part-size or --json output"));
+    assert!(
+        ran.err()
+            .contains("json.list: 1: a line of --part-size or --json output")
+    );
 }
 
 #[test]
@@ -552,9 +556,10 @@ fn a_list_on_stdin_naming_stdin_is_an_error_not_a_hang() {
             "{}",
             ran.err()
         );
-        assert!(ran
-            .err()
-            .contains("WARNING: 1 listed file could not be read"));
+        assert!(
+            ran.err()
+                .contains("WARNING: 1 listed file could not be read")
+        );
     }
     // A list in a file may name standard input.
     dir.file("list", format!("{}  -\n", tree(b"piped")).as_bytes());

@@ -6,8 +6,8 @@ use std::io::{self, Read};
 
 #[allow(unused_imports)]
 pub use glacier_tree_hash_reference::{
-    reference_reduce, reference_tree_hash, reference_tree_hash_with_leaf, sha256, splitmix64_bytes,
-    vectors, SplitMix64, Vector, MIB,
+    MIB, SplitMix64, Vector, reference_reduce, reference_tree_hash, reference_tree_hash_with_leaf,
+    sha256, splitmix64_bytes, vectors,
 };
 
 /// A reader over `data` that returns reads of random sizes (often tiny) and

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use glacier_tree_hash_reference::{
-    reference_tree_hash, sha256, splitmix64_bytes, vectors, MIB,
+    MIB, reference_tree_hash, sha256, splitmix64_bytes, vectors,
 };
 
 /// The binary under test.
