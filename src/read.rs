@@ -102,11 +102,12 @@ pub(crate) fn update_reader<H: Update>(hasher: &mut H, reader: impl Read) -> io:
     let mut source = Source::new(reader);
     let chunk = crate::CHUNK_SIZE as u64;
     let buffer_size = serial_buffer_size();
-    if buffer_size <= crate::CHUNK_SIZE
-        || stream(&mut source, chunk, hasher)? < chunk
-        || source.ended()
-    {
+    if buffer_size <= crate::CHUNK_SIZE {
         return stream(&mut source, u64::MAX, hasher).map(drop);
+    }
+    // Fewer than `chunk` bytes means the end was reached.
+    if stream(&mut source, chunk, hasher)? < chunk || source.ended() {
+        return Ok(());
     }
     let mut buffer = Vec::new();
     loop {
