@@ -189,8 +189,9 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     Ok(())
 }
 
-/// The size of each of the two read-ahead buffers of [`TreeHasher::update_reader_rayon`](crate::TreeHasher::update_reader_rayon): per thread of the
-/// current pool, one batch of the leaf engine (16 MiB with a 16-lane kernel) or 2 MiB with
+/// The largest read-ahead block of
+/// [`TreeHasher::update_reader_rayon`](crate::TreeHasher::update_reader_rayon): per thread of
+/// the current pool, one batch of the leaf engine (16 MiB with a 16-lane kernel) or 2 MiB with
 /// `sha2`, so each block gives every thread whole batches; at most 64 MiB. Not bigger: every
 /// page of a fresh buffer costs a page fault and a zeroing, more per byte than the copy out of
 /// the page cache (perf at 16 MiB with 2 × 8 MiB buffers and `sha2`: 26% of cycles against 6%).
