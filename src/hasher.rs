@@ -486,6 +486,7 @@ pub struct SmallLeafTreeHasher<const LEAF: usize> {
 #[doc(hidden)]
 impl<const LEAF: usize> SmallLeafTreeHasher<LEAF> {
     /// A hasher that has seen no bytes.
+    #[must_use]
     pub fn new() -> Self {
         SmallLeafTreeHasher { tree: Tree::new() }
     }
@@ -513,11 +514,13 @@ impl<const LEAF: usize> SmallLeafTreeHasher<LEAF> {
     }
 
     /// [`TreeHasher::finalize`].
+    #[must_use]
     pub fn finalize(&self) -> TreeHash {
         self.tree.finalize()
     }
 
     /// [`TreeHasher::count`].
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.tree.count()
     }

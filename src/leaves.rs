@@ -113,6 +113,7 @@ fn hash_group(data: &[u8], leaf: usize, out: &mut [TreeHash]) {
 /// # assert_eq!(backend, "sha2");
 /// println!("leaf engine: {backend}");
 /// ```
+#[must_use]
 pub fn leaf_backend() -> &'static str {
     #[cfg(feature = "multi-buffer")]
     if multi_buffer() {

@@ -196,6 +196,7 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
 /// page of a fresh buffer costs a page fault and a zeroing, more per byte than the copy out of
 /// the page cache (perf at 16 MiB with 2 × 8 MiB buffers and `sha2`: 26% of cycles against 6%).
 #[cfg(feature = "rayon")]
+#[must_use]
 pub fn read_ahead_buffer_size() -> usize {
     serial_buffer_size()
         .max(2 * crate::CHUNK_SIZE)
