@@ -66,7 +66,9 @@ mod tests {
         );
         let mut dynamic: Box<dyn DynDigest> = Box::new(TreeHasher::new());
         dynamic.update(&data);
-        assert_eq!(&*dynamic.finalize(), tree_hash(&data).as_bytes());
+        let mut out = [0u8; 32];
+        dynamic.finalize_into_reset(&mut out).unwrap();
+        assert_eq!(&out, tree_hash(&data).as_bytes());
     }
 
     #[test]

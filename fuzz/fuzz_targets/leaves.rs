@@ -14,20 +14,6 @@ use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use reference::reference_tree_hash_with_leaf;
 
-fn expand(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        bytes.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-    }
-    bytes.truncate(len);
-    bytes
-}
-
 fn run<const LEAF: usize>(u: &mut Unstructured) -> Result<()> {
     let leaves: usize = if u.ratio(1, 8)? {
         u.int_in_range(71..=300)?
@@ -36,7 +22,7 @@ fn run<const LEAF: usize>(u: &mut Unstructured) -> Result<()> {
     };
     let partial: usize = u.int_in_range(0..=LEAF - 1)?;
     let len = leaves * LEAF + partial;
-    let data = expand(u.arbitrary()?, len);
+    let data = reference::splitmix64_bytes(u.arbitrary()?, len);
     let expected = TreeHash::from(reference_tree_hash_with_leaf(&data, LEAF));
 
     // Split points, each piece fed serially or in parallel as the input says.

@@ -52,20 +52,6 @@ impl Read for ScriptedReader<'_> {
     }
 }
 
-fn expand(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        bytes.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-    }
-    bytes.truncate(len);
-    bytes
-}
-
 fn split_points(u: &mut Unstructured, len: usize) -> Result<Vec<usize>> {
     let count = u.int_in_range(0..=16)?;
     let mut points = Vec::with_capacity(count);
@@ -97,7 +83,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
     };
     let len = (chunks * MIB + tail).saturating_add_signed(offset);
     let seed: u64 = u.arbitrary()?;
-    let data = expand(seed, len);
+    let data = reference::splitmix64_bytes(seed, len);
     let expected = TreeHash::from(reference_tree_hash(&data));
 
     assert_eq!(tree_hash(&data), expected, "tree_hash, {len} bytes");
