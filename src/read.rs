@@ -111,13 +111,14 @@ pub(crate) fn update_reader<H: Update>(hasher: &mut H, reader: impl Read) -> io:
     }
     let mut buffer = Vec::new();
     loop {
-        // Grown on the first block that needs it: one byte more costs nothing up front.
+        // Allocated once one byte says there is more; zeroed pages cost nothing until a read
+        // fills them.
         let n = if buffer.is_empty() {
             let mut first = [0u8; 1];
             match source.fill(&mut first)? {
                 0 => return Ok(()),
                 _ => {
-                    buffer.resize(buffer_size, 0);
+                    buffer = vec![0u8; buffer_size];
                     buffer[0] = first[0];
                     1 + source.fill(&mut buffer[1..])?
                 }
