@@ -692,6 +692,26 @@ pub enum AssemblyProblem {
     PastArchiveSize(Range<u64>),
 }
 
+impl AssemblyProblem {
+    /// The bytes the problem is about; `None` for an empty archive.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{ArchiveAssembler, PartSize};
+    ///
+    /// let error = ArchiveAssembler::new(PartSize::MIN).assemble(10).unwrap_err();
+    /// assert_eq!(error.problems[0].range(), Some(&(0..10)));
+    /// ```
+    #[must_use]
+    pub fn range(&self) -> Option<&Range<u64>> {
+        match self {
+            AssemblyProblem::EmptyArchive => None,
+            AssemblyProblem::Missing(range)
+            | AssemblyProblem::ShortPartNotLast(range)
+            | AssemblyProblem::PastArchiveSize(range) => Some(range),
+        }
+    }
+}
+
 impl fmt::Display for AssembleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -362,12 +362,7 @@ fn assembly_problems_are_in_byte_order() {
     let starts: Vec<u64> = error
         .problems
         .iter()
-        .map(|problem| match problem {
-            AssemblyProblem::Missing(range)
-            | AssemblyProblem::ShortPartNotLast(range)
-            | AssemblyProblem::PastArchiveSize(range) => range.start,
-            _ => 0,
-        })
+        .map(|problem| problem.range().map_or(0, |range| range.start))
         .collect();
     assert!(
         starts.windows(2).all(|pair| pair[0] <= pair[1]),

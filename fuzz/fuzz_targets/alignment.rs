@@ -21,13 +21,26 @@ fuzz_target!(|input: (u64, u64, u64, u8)| {
     let (a, b, size, shape) = input;
     // Some inputs snapped to MiB boundaries, where aligned ranges live.
     let snap = |x: u64| if shape & 1 == 1 { x - x % (1 << 20) } else { x };
-    let size = if shape & 4 == 4 { size % (1 << 34) } else { size };
-    let (start, end) = (snap(a.min(b)), if shape & 2 == 2 { size } else { snap(a.max(b)) });
+    let size = if shape & 4 == 4 {
+        size % (1 << 34)
+    } else {
+        size
+    };
+    let (start, end) = (
+        snap(a.min(b)),
+        if shape & 2 == 2 { size } else { snap(a.max(b)) },
+    );
     let range = start..end;
-    assert_eq!(is_tree_hash_aligned(range.clone(), size), aligned(start, end, size));
+    assert_eq!(
+        is_tree_hash_aligned(range.clone(), size),
+        aligned(start, end, size)
+    );
     assert_eq!(
         is_megabyte_aligned(range.clone(), size),
-        start < end && end <= size && start % (1 << 20) == 0 && (end % (1 << 20) == 0 || end == size)
+        start < end
+            && end <= size
+            && start % (1 << 20) == 0
+            && (end % (1 << 20) == 0 || end == size)
     );
     match tree_hash_aligned_cover(range.clone(), size) {
         None => assert!(start >= end || end > size),
@@ -40,7 +53,10 @@ fuzz_target!(|input: (u64, u64, u64, u8)| {
             if length > MIB {
                 let block = (length - 1).next_power_of_two() / 2;
                 let below = u128::from(start) - u128::from(start) % block;
-                assert!(below + block < u128::from(end), "{range:?} fits in a smaller node");
+                assert!(
+                    below + block < u128::from(end),
+                    "{range:?} fits in a smaller node"
+                );
             }
         }
     }

@@ -46,12 +46,19 @@ fn run<const LEAF: usize>(u: &mut Unstructured) -> Result<()> {
         };
         start = end;
     }
-    assert_eq!(hasher.finalize(), expected, "{LEAF}-byte leaves, {len} bytes, cuts {cuts:?}");
+    assert_eq!(
+        hasher.finalize(),
+        expected,
+        "{LEAF}-byte leaves, {len} bytes, cuts {cuts:?}"
+    );
     assert_eq!(hasher.count(), len as u64);
 
     // The whole input in one call: the longest runs of batches.
     let whole = SmallLeafTreeHasher::<LEAF>::new().update(&data).finalize();
-    assert_eq!(whole, expected, "{LEAF}-byte leaves, {len} bytes in one call");
+    assert_eq!(
+        whole, expected,
+        "{LEAF}-byte leaves, {len} bytes in one call"
+    );
     Ok(())
 }
 

@@ -24,7 +24,13 @@ struct ScriptedReader<'a> {
 
 impl<'a> ScriptedReader<'a> {
     fn new(data: &'a [u8], sizes: &'a [u32], end_at: usize) -> ScriptedReader<'a> {
-        ScriptedReader { data, sizes, next: 0, end_at, delivered: 0 }
+        ScriptedReader {
+            data,
+            sizes,
+            next: 0,
+            end_at,
+            delivered: 0,
+        }
     }
 }
 
