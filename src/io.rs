@@ -405,11 +405,11 @@ const POSITIONAL: bool = cfg!(any(unix, windows));
 /// 16 MiB on the calling thread alone; 1 MiB per thread with `sha2`).
 mod positional {
     use crate::join::Join;
-    use crate::read::{FileAt, read_at};
+    use crate::read::{FileAt, Source};
     use crate::{CHUNK_SIZE, TreeHash, TreeHasher};
     use core::ops::Range;
     use std::fs::File;
-    use std::io::{self, Read};
+    use std::io;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Mutex, PoisonError};
 
@@ -501,16 +501,16 @@ mod positional {
         read_exactly(hasher, file, chunks_end..range.end)
     }
 
-    /// Fills `buffer` from `offset`, or says where the file ended.
+    /// Fills `buffer` from `offset` through the one read loop, or says where the file ended.
     fn read_chunks_at(file: &File, buffer: &mut [u8], offset: u64) -> Result<(), Stop> {
-        let mut filled = 0;
-        while filled < buffer.len() {
-            match read_at(file, &mut buffer[filled..], offset + filled as u64) {
-                Ok(0) => return Err(Stop::EndAt(offset + filled as u64)),
-                Ok(n) => filled += n.min(buffer.len() - filled),
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(Stop::Io(error)),
-            }
+        let reader = FileAt {
+            file,
+            offset,
+            end: None,
+        };
+        let n = Source::new(reader).fill(buffer).map_err(Stop::Io)?;
+        if n < buffer.len() {
+            return Err(Stop::EndAt(offset + n as u64));
         }
         Ok(())
     }
@@ -518,23 +518,22 @@ mod positional {
     /// Adds the bytes of `range` (less than one chunk) on the calling thread, or says where the
     /// file ended.
     fn read_exactly(hasher: &mut TreeHasher, file: &File, range: Range<u64>) -> Result<(), Stop> {
-        let mut reader = FileAt {
+        let mut source = Source::new(FileAt {
             file,
             offset: range.start,
             end: Some(range.end),
-        };
+        });
         let mut buffer = vec![0u8; (range.end - range.start).min(64 << 10) as usize];
-        loop {
-            match reader.read(&mut buffer) {
-                Ok(0) if reader.offset == range.end => return Ok(()),
-                Ok(0) => return Err(Stop::EndAt(reader.offset)),
-                Ok(n) => {
-                    hasher.update(&buffer[..n]);
-                }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(Stop::Io(error)),
+        let mut offset = range.start;
+        while offset < range.end {
+            let n = source.fill(&mut buffer).map_err(Stop::Io)?;
+            if n == 0 {
+                return Err(Stop::EndAt(offset));
             }
+            hasher.update(&buffer[..n]);
+            offset += n as u64;
         }
+        Ok(())
     }
 }
 
