@@ -80,10 +80,14 @@ impl TreeHasher {
     /// (feature `rayon`).
     ///
     /// The first 1 MiB goes through the serial path and never touches the pool, so small inputs
-    /// cost what they cost serially. After it, two buffers of one leaf-engine batch per pool
-    /// thread (16 MiB with a 16-lane kernel, 2 MiB with `sha2`; at most 64 MiB each, so 64 MiB in
-    /// all on 2 cores with a 16-lane kernel): the calling thread fills one while the other is
-    /// hashed. The reader needs no `Send`.
+    /// cost what they cost serially. After it, the calling thread reads blocks of one
+    /// leaf-engine batch (16 MiB with a 16-lane kernel, 1 MiB with `sha2`; the first two of 4
+    /// and 8 MiB) and each block is hashed by a pool job of its own, so several are hashed at
+    /// once while the next is read. Memory: at most two blocks more than the pool has threads,
+    /// and at most 128 MiB (64 MiB on 2 threads with a 16-lane kernel). The reader needs no
+    /// `Send`. A reader is copied out by one thread, so this is slower than
+    /// [`update_file_rayon`](TreeHasher::update_file_rayon), where every thread reads its own
+    /// part of a file.
     ///
     /// # Errors
     /// As [`update_reader`](TreeHasher::update_reader).
@@ -100,7 +104,7 @@ impl TreeHasher {
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     pub fn update_reader_rayon<R: Read>(&mut self, reader: R) -> io::Result<&mut TreeHasher> {
-        read::update_reader_rayon(self, reader)?;
+        read::update_tree_reader_rayon(self, reader)?;
         Ok(self)
     }
 
@@ -349,7 +353,9 @@ fn update_tree_from_file<J: Join>(
     range: FileRange,
 ) -> io::Result<()> {
     let len = match kind_of(file, range)? {
-        FileKind::Stream => return read_all::<J, _>(hasher, file),
+        #[cfg(feature = "rayon")]
+        FileKind::Stream if J::PARALLEL => return read::update_tree_reader_rayon(hasher, file),
+        FileKind::Stream => return read::update_reader(hasher, file),
         FileKind::Regular { len } => len,
     };
     // Positional reads only up to the size the file reports; what lies past it (a range that

@@ -68,5 +68,5 @@ pub use sha2::digest;
 pub mod __internal {
     pub use crate::hasher::SmallLeafTreeHasher;
     #[cfg(feature = "rayon")]
-    pub use crate::read::read_ahead_buffer_size;
+    pub use crate::read::{read_ahead_blocks, read_ahead_buffer_size, tree_block_size};
 }

@@ -4,6 +4,7 @@
 //! every other error is returned as it is; the first `Ok(0)` is the end of the input, and
 //! nothing is read after it.
 
+use crate::TreeHash;
 use crate::join::{SerialJoin, Update};
 use std::fs::File;
 use std::io::{self, Read};
@@ -143,11 +144,15 @@ fn serial_buffer_size() -> usize {
 /// while the calling thread reads one block ahead.
 ///
 /// The first 1 MiB goes through [`stream`], with no buffer and no other thread, so small inputs
-/// never touch the pool. After it, two buffers that grow from 4 MiB, doubling each block, to
-/// [`read_ahead_buffer_size`]: the calling thread fills one to the brim while the other is
-/// hashed with `RayonJoin`. If the calling thread is
-/// itself one of the pool's, waiting at the end of the scope runs pool jobs, so a pool of one
-/// thread cannot deadlock.
+/// never touch the pool. After it, two buffers of [`read_ahead_buffer_size`]: the calling thread
+/// fills one while the other is hashed with `RayonJoin`. Blocks start at 4 MiB and double up to
+/// the buffer's size, so that a short input is read and hashed in a few overlapping steps
+/// instead of one read then one hash, and each ends where the input so far is a multiple of its
+/// size: every block after the first few is whole batches of the leaf engine, split evenly
+/// between the threads. The buffers are allocated zeroed, so their pages cost nothing until a
+/// read fills them, and a block never touches more of them than its own length. If the calling
+/// thread is itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
+/// pool of one thread cannot deadlock.
 #[cfg(feature = "rayon")]
 pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
     use crate::join::RayonJoin;
@@ -162,32 +167,252 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     if source.fill(&mut first)? == 0 {
         return Ok(());
     }
-    // Blocks start small and double up to the full size, so that a short input is read and
-    // hashed in a few overlapping steps instead of one read then one hash. A buffer too small
-    // for the next block is replaced by a fresh zeroed one (its pages cost nothing until the
-    // read fills them), never grown by writing zeros into it.
     let buffer_size = read_ahead_buffer_size();
     let mut block_size = (4 << 20).min(buffer_size);
+    let mut read = hasher.count();
     let mut current = vec![0u8; block_size];
     current[0] = first[0];
     let mut current_len = 1 + source.fill(&mut current[1..])?;
     let mut next = Vec::new();
     while current_len > 0 {
+        read += current_len as u64;
         block_size = (2 * block_size).min(buffer_size);
-        if next.len() < block_size && !source.ended() {
-            next = vec![0u8; block_size];
+        let len = aligned_block(read, block_size, buffer_size);
+        if next.len() < len && !source.ended() {
+            next = vec![0u8; len];
         }
+        let len = len.min(next.len());
+        let next_block = &mut next[..len];
         let block = &current[..current_len];
         let hashing = &mut *hasher;
         let next_len = rayon::in_place_scope(|scope| {
             scope.spawn(move |_| hashing.update_with::<RayonJoin>(block));
-            source.fill(&mut next)
+            source.fill(next_block)
         })?;
         accepts_more(hasher)?;
         core::mem::swap(&mut current, &mut next);
         current_len = next_len;
     }
     Ok(())
+}
+
+/// Everything `reader` yields, to a tree hasher, on all threads of the current rayon pool: the
+/// calling thread reads, and each block it reads is hashed by a pool job of its own.
+///
+/// The first 1 MiB (or the rest of the leaf in progress) goes through [`stream`], so small
+/// inputs never touch the pool. After it, blocks of one leaf-engine batch (the first two of 4
+/// and 8 MiB, so a short input is read and hashed in overlapping steps): a job hashes the whole
+/// leaves of its block in one engine call and sends their digests back; the calling thread
+/// pushes them in order and hashes a last partial leaf itself. Unlike [`update_reader_rayon`],
+/// blocks do not wait for each other: while the calling thread reads one, earlier ones are
+/// hashed on every thread of the pool. Memory: at most [`read_ahead_blocks`] blocks. If the
+/// calling thread is one of the pool's, it runs pool jobs while it waits for a block to come
+/// back, so a pool of one thread cannot deadlock.
+#[cfg(feature = "rayon")]
+pub(crate) fn update_tree_reader_rayon(
+    hasher: &mut crate::TreeHasher,
+    reader: impl Read,
+) -> io::Result<()> {
+    use crate::CHUNK_SIZE;
+    use std::collections::BTreeMap;
+    use std::sync::mpsc;
+
+    let mut source = Source::new(reader);
+    let head = match hasher.leaf_room() {
+        0 => CHUNK_SIZE as u64,
+        room => room as u64,
+    };
+    if stream(&mut source, head, hasher)? < head || source.ended() {
+        return Ok(());
+    }
+    let batch = tree_block_size();
+    let most_blocks = read_ahead_blocks();
+    let (done, returned) = mpsc::channel::<Block>();
+    // Digests back from their jobs, by block number, until every block before is pushed.
+    let mut back = BTreeMap::<u64, Vec<TreeHash>>::new();
+    let mut pushed = 0;
+    let mut free = Vec::<Vec<u8>>::new();
+    let mut tail = Vec::new();
+    let mut spawned = 0;
+    let read = rayon::in_place_scope(|scope| -> io::Result<()> {
+        let mut block_size = (4 << 20).min(batch);
+        for number in 0.. {
+            let mut buffer = match free.pop() {
+                Some(buffer) => buffer,
+                None if number < most_blocks => Vec::new(),
+                None => {
+                    let block = wait_for(&returned)?;
+                    let Some(digests) = block.digests else {
+                        return Err(job_failed());
+                    };
+                    back.insert(block.number, digests);
+                    push_in_order(hasher, &mut back, &mut pushed);
+                    block.buffer
+                }
+            };
+            if buffer.len() < block_size {
+                // Zeroed pages cost nothing until the read fills them.
+                buffer = vec![0u8; block_size];
+            }
+            let n = source.fill(&mut buffer[..block_size])?;
+            let whole = n - n % CHUNK_SIZE;
+            tail.extend_from_slice(&buffer[whole..n]);
+            if whole > 0 {
+                spawned += 1;
+                let reply = Reply {
+                    block: Block {
+                        number,
+                        digests: None,
+                        buffer,
+                    },
+                    to: done.clone(),
+                };
+                scope.spawn(move |_| {
+                    let mut digests = vec![TreeHash::ZERO; whole / CHUNK_SIZE];
+                    let bytes = &reply.block.buffer[..whole];
+                    crate::leaves::hash_leaves(bytes, CHUNK_SIZE, &mut digests);
+                    reply.send(digests);
+                });
+            }
+            if n < block_size {
+                return Ok(());
+            }
+            while let Ok(block) = returned.try_recv() {
+                let Some(digests) = block.digests else {
+                    return Err(job_failed());
+                };
+                back.insert(block.number, digests);
+                free.push(block.buffer);
+            }
+            push_in_order(hasher, &mut back, &mut pushed);
+            block_size = (2 * block_size).min(batch);
+        }
+        Ok(())
+    });
+    // Every job has finished (a panic would have been passed on): the rest is in the channel.
+    drop(done);
+    for block in returned {
+        back.extend(block.digests.map(|digests| (block.number, digests)));
+    }
+    push_in_order(hasher, &mut back, &mut pushed);
+    read?;
+    if pushed != spawned {
+        return Err(job_failed());
+    }
+    hasher.update(&tail);
+    Ok(())
+}
+
+/// The leaf digests of one block of [`update_tree_reader_rayon`] (none if its job panicked),
+/// and its buffer for the next read.
+#[cfg(feature = "rayon")]
+struct Block {
+    number: u64,
+    digests: Option<Vec<TreeHash>>,
+    buffer: Vec<u8>,
+}
+
+/// A [`Block`] that sends itself back when dropped, so a job that panics still answers and the
+/// reading thread never waits for it forever.
+#[cfg(feature = "rayon")]
+struct Reply {
+    block: Block,
+    to: std::sync::mpsc::Sender<Block>,
+}
+
+#[cfg(feature = "rayon")]
+impl Reply {
+    /// Sends the block back with its digests.
+    fn send(mut self, digests: Vec<TreeHash>) {
+        self.block.digests = Some(digests);
+    }
+}
+
+#[cfg(feature = "rayon")]
+impl Drop for Reply {
+    fn drop(&mut self) {
+        let block = Block {
+            number: self.block.number,
+            digests: self.block.digests.take(),
+            buffer: core::mem::take(&mut self.block.buffer),
+        };
+        // The receiver lives until every job has finished.
+        let _ = self.to.send(block);
+    }
+}
+
+/// The error for a block whose digests never came back: never a hash without them.
+#[cfg(feature = "rayon")]
+fn job_failed() -> io::Error {
+    io::Error::other("a hashing job ended without its digests")
+}
+
+/// The next block back from a job. A thread of the pool runs pool jobs meanwhile (the one it
+/// waits for may be queued behind it); any other thread sleeps.
+#[cfg(feature = "rayon")]
+fn wait_for(returned: &std::sync::mpsc::Receiver<Block>) -> io::Result<Block> {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        if let Ok(block) = returned.try_recv() {
+            return Ok(block);
+        }
+        let sleep = match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => continue,
+            Some(rayon::Yield::Idle) => std::time::Duration::from_millis(1),
+            None => std::time::Duration::MAX,
+        };
+        match returned.recv_timeout(sleep) {
+            Ok(block) => return Ok(block),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Err(job_failed()),
+        }
+    }
+}
+
+/// Pushes the leaf digests of the blocks back from their jobs onto a tree hasher at a leaf
+/// boundary, from block number `pushed` on, as far as they are consecutive.
+#[cfg(feature = "rayon")]
+fn push_in_order(
+    hasher: &mut crate::TreeHasher,
+    back: &mut std::collections::BTreeMap<u64, Vec<TreeHash>>,
+    pushed: &mut u64,
+) {
+    while let Some(digests) = back.remove(pushed) {
+        let copy = |first: u64, out: &mut [TreeHash]| {
+            let first = first as usize;
+            out.copy_from_slice(&digests[first..first + out.len()]);
+            Ok::<(), core::convert::Infallible>(())
+        };
+        let Ok(()) = hasher.push_chunks::<SerialJoin, _>(digests.len() as u64, &copy);
+        *pushed += 1;
+    }
+}
+
+/// The largest block of [`update_tree_reader_rayon`]: one batch of the leaf engine (16 MiB with
+/// a 16-lane kernel), or one leaf with `sha2`.
+#[cfg(feature = "rayon")]
+#[must_use]
+pub fn tree_block_size() -> usize {
+    serial_buffer_size().max(crate::CHUNK_SIZE)
+}
+
+/// The most blocks [`update_tree_reader_rayon`] holds at once in the current pool: two more
+/// than its threads, so every thread hashes one while the calling thread reads the next; at
+/// most 128 MiB of them (8 of 16 MiB with a 16-lane kernel; 4, 64 MiB, on 2 threads).
+#[cfg(feature = "rayon")]
+#[must_use]
+pub fn read_ahead_blocks() -> u64 {
+    let most = ((128 << 20) / tree_block_size()).max(3);
+    (rayon::current_num_threads() + 2).min(most) as u64
+}
+
+/// The length of the next block after `read` bytes: `block_size`, made longer (up to
+/// `buffer_size`) so that it ends at a multiple of the leaf engine's batch.
+#[cfg(feature = "rayon")]
+fn aligned_block(read: u64, block_size: usize, buffer_size: usize) -> usize {
+    let batch = serial_buffer_size() as u64;
+    let end = (read + block_size as u64).next_multiple_of(batch);
+    usize::try_from(end - read).map_or(block_size, |len| len.min(buffer_size))
 }
 
 /// The largest read-ahead block of

@@ -4,17 +4,31 @@
 
 mod support;
 
-use glacier_tree_hash::{TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file};
+use glacier_tree_hash::{
+    ChecksumHasher, Checksums, TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file,
+};
 use std::io;
-use support::{FailingReader, MIB, ShortReader, TempFile, reference_tree_hash, splitmix64_bytes};
+use support::{
+    FailingReader, MIB, ShortReader, TempFile, reference_tree_hash, sha256, splitmix64_bytes,
+};
 
 fn reference(data: &[u8]) -> TreeHash {
     TreeHash::from(reference_tree_hash(data))
 }
 
-/// `update_reader_rayon` in a pool of `threads` threads.
+/// `TreeHasher::update_reader_rayon` (a job per block) in a pool of `threads` threads.
 fn pipelined(reader: impl io::Read + Send, threads: usize) -> io::Result<TreeHash> {
     pool(threads).install(|| Ok(TreeHasher::new().update_reader_rayon(reader)?.finalize()))
+}
+
+/// `ChecksumHasher::update_reader_rayon` (blocks hashed one after another, as for every hasher
+/// but `TreeHasher`) in a pool of `threads` threads.
+fn pipelined_checksums(reader: impl io::Read + Send, threads: usize) -> io::Result<Checksums> {
+    pool(threads).install(|| {
+        Ok(ChecksumHasher::new()
+            .update_reader_rayon(reader)?
+            .finalize())
+    })
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -24,84 +38,155 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .unwrap()
 }
 
-/// The read-ahead buffer of `update_reader_rayon` in a pool of `threads` threads.
-fn buffer_in(threads: usize) -> usize {
-    pool(threads).install(glacier_tree_hash::__internal::read_ahead_buffer_size)
-}
-
-/// Where the pipeline's blocks end for a pool of `threads`: the first MiB goes through the
-/// serial path, then blocks of 4 MiB doubling up to the buffer size.
-fn block_ends(threads: usize) -> Vec<usize> {
-    let buffer = buffer_in(threads);
-    let (mut end, mut block) = (MIB, (4 * MIB).min(buffer));
+/// Where `TreeHasher`'s pipeline cuts its input in a pool of `threads`: the first MiB on the
+/// calling thread, then blocks of 4 MiB doubling up to one engine batch. The last end is where
+/// every block is out and the reading thread first waits for one to come back.
+fn tree_block_ends(threads: usize) -> Vec<usize> {
+    let (largest, most) = pool(threads).install(|| {
+        (
+            glacier_tree_hash::__internal::tree_block_size(),
+            glacier_tree_hash::__internal::read_ahead_blocks(),
+        )
+    });
+    let (mut end, mut block) = (MIB, (4 * MIB).min(largest));
     let mut ends = Vec::new();
-    for _ in 0..6 {
+    for _ in 0..=most.max(5) {
         end += block;
         ends.push(end);
-        block = (2 * block).min(buffer);
+        block = (2 * block).min(largest);
     }
     ends
 }
 
-#[test]
-fn pipeline_at_buffer_edges() {
+/// Where the pipeline of the other hashers cuts its input in a pool of `threads`: the first
+/// MiB on the calling thread, then blocks of 4 MiB doubling up to the read-ahead buffer, each
+/// lengthened (within the buffer) to end at a multiple of an engine batch.
+fn block_ends(threads: usize) -> Vec<usize> {
+    let (buffer, batch) = pool(threads).install(|| {
+        (
+            glacier_tree_hash::__internal::read_ahead_buffer_size(),
+            glacier_tree_hash::__internal::tree_block_size(),
+        )
+    });
+    let mut block = (4 * MIB).min(buffer);
+    let mut ends = vec![MIB + block];
+    for _ in 0..5 {
+        let end = *ends.last().unwrap();
+        block = (2 * block).min(buffer);
+        ends.push(end + ((end + block).next_multiple_of(batch) - end).min(buffer));
+    }
+    ends
+}
+
+/// Lengths just around each of `ends`.
+fn around(ends: &[usize]) -> Vec<usize> {
     let mut lengths = vec![0, 1, MIB - 1, MIB, MIB + 1];
-    for end in block_ends(1).into_iter().take(4) {
+    for &end in ends {
         lengths.extend([end - 1, end, end + 1]);
     }
-    for len in lengths {
-        let data = splitmix64_bytes(len as u64, len);
+    lengths
+}
+
+/// Both pipelines agree with the reference on `data` in a pool of `threads`, with whole and
+/// short reads.
+fn check_pipelines(data: &[u8], threads: usize, seed: u64) {
+    let len = data.len();
+    let expected = reference(data);
+    for (hash, reads) in [
+        (pipelined(data, threads), "whole reads"),
+        (
+            pipelined(ShortReader::new(data, seed), threads),
+            "short reads",
+        ),
+    ] {
         assert_eq!(
-            pipelined(&data[..], 1).unwrap(),
-            reference(&data),
-            "{len} bytes, whole reads"
+            hash.unwrap(),
+            expected,
+            "tree, {len} bytes, {threads} threads, {reads}"
+        );
+    }
+    for (checksums, reads) in [
+        (pipelined_checksums(data, threads), "whole reads"),
+        (
+            pipelined_checksums(ShortReader::new(data, seed), threads),
+            "short reads",
+        ),
+    ] {
+        let checksums = checksums.unwrap();
+        assert_eq!(
+            checksums.tree_hash, expected,
+            "checksums, {len} bytes, {reads}"
         );
         assert_eq!(
-            pipelined(ShortReader::new(&data, 1), 1).unwrap(),
-            reference(&data),
-            "{len} bytes, short reads"
+            checksums.sha256.as_bytes(),
+            &sha256(data),
+            "checksums, {len} bytes, {reads}"
         );
     }
 }
 
-/// The buffers are sized by the pool: their edges in pools of several sizes.
 #[test]
-fn update_reader_rayon_at_its_buffer_edges_in_any_pool() {
-    for threads in [1, 2, 3] {
-        let ends = block_ends(threads);
-        for len in [ends[2] - 1, ends[3] + 1, ends[4] + 1] {
-            let data = splitmix64_bytes(len as u64 ^ 77, len);
-            let hash = pipelined(ShortReader::new(&data, 3), threads).unwrap();
-            assert_eq!(hash, reference(&data), "{len} bytes, {threads} threads");
+fn pipelines_at_their_block_edges() {
+    let mut lengths = around(&tree_block_ends(1));
+    lengths.extend(around(&block_ends(1)));
+    lengths.sort_unstable();
+    lengths.dedup();
+    for len in lengths {
+        check_pipelines(&splitmix64_bytes(len as u64, len), 1, 1);
+    }
+}
+
+/// The blocks are sized by the pool: their edges in pools of several sizes.
+#[test]
+fn pipelines_at_their_block_edges_in_any_pool() {
+    for threads in [2, 3] {
+        for ends in [tree_block_ends(threads), block_ends(threads)] {
+            for len in [ends[2] - 1, ends[3] + 1, ends[4] + 1] {
+                check_pipelines(&splitmix64_bytes(len as u64 ^ 77, len), threads, 3);
+            }
         }
     }
 }
 
 #[test]
-fn pipeline_returns_the_readers_error_at_every_stage() {
-    let buffer = buffer_in(1);
-    let data = splitmix64_bytes(5, 6 * buffer + MIB);
-    for good in [
-        0,
-        1,
-        buffer - 1,
-        buffer,
-        buffer + 1,
-        2 * buffer,
-        5 * buffer + 3,
-    ] {
+fn pipelines_return_the_readers_error_at_every_stage() {
+    let tree_ends = tree_block_ends(1);
+    let ends = block_ends(1);
+    let mut goods = vec![0, 1, MIB - 1, MIB, MIB + 1];
+    for end in tree_ends.iter().chain(&ends) {
+        goods.extend([end - 1, *end, end + 1]);
+    }
+    let data = splitmix64_bytes(5, goods.iter().max().unwrap() + MIB);
+    for good in goods {
         let error = pipelined(FailingReader { data: &data, good }, 1)
             .expect_err("the reader failed, so there must be no hash");
-        assert_eq!(error.to_string(), "disk on fire", "after {good} bytes");
+        assert_eq!(
+            error.to_string(),
+            "disk on fire",
+            "tree, after {good} bytes"
+        );
+        let error = pipelined_checksums(FailingReader { data: &data, good }, 1)
+            .expect_err("the reader failed, so there must be no hash");
+        assert_eq!(
+            error.to_string(),
+            "disk on fire",
+            "checksums, after {good} bytes"
+        );
         let error = calculate_tree_hash(FailingReader { data: &data, good })
             .expect_err("the reader failed, so there must be no hash");
-        assert_eq!(error.to_string(), "disk on fire", "after {good} bytes");
+        assert_eq!(
+            error.to_string(),
+            "disk on fire",
+            "serial, after {good} bytes"
+        );
     }
 }
 
 #[test]
 fn inside_a_one_thread_pool_nothing_deadlocks() {
-    let data = splitmix64_bytes(6, 7 * MIB + 9);
+    // Long enough that the reading thread waits for blocks to come back.
+    let len = tree_block_ends(1).last().unwrap() + 9;
+    let data = splitmix64_bytes(6, len);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -113,6 +198,14 @@ fn inside_a_one_thread_pool_nothing_deadlocks() {
                 .update_reader_rayon(ShortReader::new(&data, 6))
                 .unwrap()
                 .finalize(),
+            expected
+        );
+        assert_eq!(
+            ChecksumHasher::new()
+                .update_reader_rayon(&data[..])
+                .unwrap()
+                .finalize()
+                .tree_hash,
             expected
         );
         assert_eq!(tree_hash(&data), expected);
@@ -140,6 +233,22 @@ fn inside_a_one_thread_pool_nothing_deadlocks() {
         )
     });
     assert_eq!(results, (expected, expected));
+}
+
+/// A tree hasher with bytes of a leaf in progress: the pipeline first finishes that leaf.
+#[test]
+fn pipeline_after_a_partial_leaf() {
+    let data = splitmix64_bytes(8, 40 * MIB + 3);
+    for split in [1, MIB - 1, MIB + 5, 3 * MIB + 7] {
+        let hash = pool(2).install(|| {
+            TreeHasher::new()
+                .update(&data[..split])
+                .update_reader_rayon(ShortReader::new(&data[split..], 2))
+                .unwrap()
+                .finalize()
+        });
+        assert_eq!(hash, reference(&data), "split at {split}");
+    }
 }
 
 #[test]
