@@ -2,6 +2,7 @@
 //! run, from 4 KiB to 1 GiB, and the `aws-tree-hash` crate as the peer.
 //!
 //!     cargo bench --bench throughput                 # everything (about 10 minutes)
+//!     cargo bench --bench throughput --features mmap # and `update_mmap_rayon`
 //!     cargo bench --bench throughput -- 256MiB       # one size
 //!     cargo bench --bench throughput -- leaf_batch   # the leaf engine's crossover
 //!     cargo bench --bench throughput -- serial_cpu   # serial paths in thread CPU time
@@ -125,6 +126,16 @@ fn entry_points(c: &mut Criterion) {
                 let file = File::open(&path).unwrap();
                 TreeHasher::new()
                     .update_file_rayon(&file, ..)
+                    .unwrap()
+                    .finalize()
+            })
+        });
+        #[cfg(feature = "mmap")]
+        group.bench_function(BenchmarkId::from_parameter("update_mmap_rayon"), |b| {
+            b.iter(|| {
+                let file = File::open(&path).unwrap();
+                TreeHasher::new()
+                    .update_mmap_rayon(&file, ..)
                     .unwrap()
                     .finalize()
             })

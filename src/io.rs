@@ -150,7 +150,7 @@ impl TreeHasher {
         file: &File,
         range: impl RangeBounds<u64>,
     ) -> io::Result<&mut TreeHasher> {
-        update_tree_from_file::<SerialJoin>(self, file, FileRange::of(&range)?)?;
+        update_tree_from_file::<SerialJoin>(self, file, FileRange::of(&range)?, Via::Reads)?;
         Ok(self)
     }
 
@@ -183,7 +183,87 @@ impl TreeHasher {
         file: &File,
         range: impl RangeBounds<u64>,
     ) -> io::Result<&mut TreeHasher> {
-        update_tree_from_file::<crate::join::RayonJoin>(self, file, FileRange::of(&range)?)?;
+        update_tree_from_file::<crate::join::RayonJoin>(
+            self,
+            file,
+            FileRange::of(&range)?,
+            Via::Reads,
+        )?;
+        Ok(self)
+    }
+}
+
+/// Memory-mapped files (feature `mmap`).
+#[cfg(feature = "mmap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mmap")))]
+impl TreeHasher {
+    /// Adds the bytes of `file` in `range` like [`update_file`](TreeHasher::update_file), on the
+    /// calling thread, but hashes a regular file of at least 1 MiB in place from a read-only
+    /// memory map instead of copying it out of the page cache (feature `mmap`).
+    ///
+    /// **Hazard**: if another process truncates the file while it is hashed, the process gets
+    /// `SIGBUS` and dies; [`update_file`](TreeHasher::update_file) returns an `UnexpectedEof`
+    /// error instead. Use this only for files that nothing shortens meanwhile. Everything else
+    /// about the file is as with `update_file`: a file that cannot be mapped, a small one, a
+    /// pipe or a device is read; bytes past the size the file reported are read and hashed.
+    ///
+    /// # Errors
+    /// As [`update_file`](TreeHasher::update_file), except for a file that shrinks (above).
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-um-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![7u8; (3 << 20) + 5];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// assert_eq!(TreeHasher::new().update_mmap(&file, ..)?.finalize(), tree_hash(&data));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn update_mmap(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut TreeHasher> {
+        update_tree_from_file::<SerialJoin>(self, file, FileRange::of(&range)?, Via::Map)?;
+        Ok(self)
+    }
+
+    /// Adds the bytes of `file` in `range` like [`update_mmap`](TreeHasher::update_mmap), on
+    /// all threads of the current rayon pool (features `mmap` and `rayon`): the fastest way to
+    /// hash a file, with the same **hazard** (a file truncated meanwhile is `SIGBUS`, not an
+    /// error). A file that is not mapped goes through
+    /// [`update_file_rayon`](TreeHasher::update_file_rayon).
+    ///
+    /// # Errors
+    /// As [`update_file_rayon`](TreeHasher::update_file_rayon), except for a file that shrinks.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-doc-umr-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("archive.bin");
+    /// let data = vec![8u8; (9 << 20) + 2];
+    /// std::fs::write(&path, &data)?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let hash = TreeHasher::new().update_mmap_rayon(&file, ..)?.finalize();
+    /// assert_eq!(hash, tree_hash(&data));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "mmap", feature = "rayon"))))]
+    pub fn update_mmap_rayon(
+        &mut self,
+        file: &File,
+        range: impl RangeBounds<u64>,
+    ) -> io::Result<&mut TreeHasher> {
+        let range = FileRange::of(&range)?;
+        update_tree_from_file::<crate::join::RayonJoin>(self, file, range, Via::Map)?;
         Ok(self)
     }
 }
@@ -351,6 +431,7 @@ fn update_tree_from_file<J: Join>(
     hasher: &mut TreeHasher,
     file: &File,
     range: FileRange,
+    via: Via,
 ) -> io::Result<()> {
     let len = match kind_of(file, range)? {
         #[cfg(feature = "rayon")]
@@ -364,8 +445,15 @@ fn update_tree_from_file<J: Join>(
     if reported_end <= range.start || !POSITIONAL {
         return update_from_file::<J, _>(hasher, file, range);
     }
+    let within = range.start..reported_end;
+    #[cfg(feature = "mmap")]
+    if via == Via::Map && crate::mmap::update::<J>(hasher, file, within.clone()) {
+        return update_past_reported_end::<J>(hasher, file, range, len, reported_end);
+    }
+    #[cfg(not(feature = "mmap"))]
+    let Via::Reads = via;
     let before = hasher.clone();
-    match positional::update::<J>(hasher, file, range.start..reported_end) {
+    match positional::update::<J>(hasher, file, within) {
         Ok(()) => {}
         Err(positional::Stop::Io(error)) => return Err(error),
         Err(positional::Stop::EndAt(end)) => {
@@ -375,6 +463,19 @@ fn update_tree_from_file<J: Join>(
             return update_from_file::<J, _>(hasher, file, range);
         }
     }
+    update_past_reported_end::<J>(hasher, file, range, len, reported_end)
+}
+
+/// After the bytes of a regular file of `len` bytes in `range` up to `reported_end` (the end
+/// of the range or the size the file reported): the bytes past its reported size, if the range
+/// reaches there.
+fn update_past_reported_end<J: Join>(
+    hasher: &mut TreeHasher,
+    file: &File,
+    range: FileRange,
+    len: u64,
+    reported_end: u64,
+) -> io::Result<()> {
     if range.end == Some(reported_end) {
         return Ok(());
     }
@@ -395,6 +496,16 @@ fn update_tree_from_file<J: Join>(
         end: range.end,
     };
     update_from_file::<J, _>(hasher, file, rest)
+}
+
+/// How the bytes of a regular file within its reported size get to the hasher.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// Positional reads, each batch by the thread that hashes it.
+    Reads,
+    /// Hashed in place from a memory map (feature `mmap`), or read where it cannot be mapped.
+    #[cfg(feature = "mmap")]
+    Map,
 }
 
 /// Whether positional reads are safe from several threads at once: on Unix and Windows they

@@ -8,7 +8,9 @@
 )]
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![forbid(unsafe_code)]
+// No `unsafe` but the one memory map of feature `mmap` (src/mmap.rs).
+#![cfg_attr(not(feature = "mmap"), forbid(unsafe_code))]
+#![cfg_attr(feature = "mmap", deny(unsafe_code))]
 #![warn(missing_docs)]
 
 mod checksums;
@@ -18,6 +20,8 @@ mod hasher;
 mod io;
 mod join;
 mod leaves;
+#[cfg(feature = "mmap")]
+mod mmap;
 #[cfg(feature = "std")]
 mod multipart;
 mod parts;

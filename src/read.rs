@@ -4,6 +4,7 @@
 //! every other error is returned as it is; the first `Ok(0)` is the end of the input, and
 //! nothing is read after it.
 
+#[cfg(feature = "rayon")]
 use crate::TreeHash;
 use crate::join::{SerialJoin, Update};
 use std::fs::File;

@@ -35,6 +35,16 @@ fn every_file_path(file: &File) -> io::Result<TreeHash> {
             "ChecksumHasher::update_file_rayon"
         );
     }
+    #[cfg(feature = "mmap")]
+    {
+        let mapped = TreeHasher::new().update_mmap(file, ..)?.finalize();
+        assert_eq!(mapped, serial, "TreeHasher::update_mmap");
+        #[cfg(feature = "rayon")]
+        {
+            let mapped = TreeHasher::new().update_mmap_rayon(file, ..)?.finalize();
+            assert_eq!(mapped, serial, "TreeHasher::update_mmap_rayon");
+        }
+    }
     Ok(serial)
 }
 
@@ -139,6 +149,30 @@ fn ranges_of_a_file_are_exact_and_checked() {
             let expected = [&b"prefix"[..], bytes].concat();
             assert_eq!(hasher.finalize(), tree_hash(&expected), "{range:?}");
         }
+        #[cfg(feature = "mmap")]
+        {
+            // Maps start at any offset, after any partial leaf.
+            let mapped = TreeHasher::new()
+                .update_mmap(&file, range.clone())
+                .unwrap()
+                .finalize();
+            assert_eq!(mapped, tree_hash(bytes), "{range:?}, update_mmap");
+            #[cfg(feature = "rayon")]
+            {
+                let mut hasher = TreeHasher::new();
+                hasher.update(b"prefix");
+                hasher.update_mmap_rayon(&file, range.clone()).unwrap();
+                let expected = [&b"prefix"[..], bytes].concat();
+                assert_eq!(hasher.finalize(), tree_hash(&expected), "{range:?}, mapped");
+            }
+        }
+    }
+    #[cfg(feature = "mmap")]
+    {
+        let error = TreeHasher::new()
+            .update_mmap(&file, len - 1..len + 1)
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "update_mmap");
     }
     let from_middle = TreeHasher::new()
         .update_file(&file, 3 * MIB as u64..)

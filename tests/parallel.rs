@@ -262,14 +262,30 @@ fn files_of_every_edge_size() {
         2 * MIB,
         3 * MIB + 1,
         8 * MIB + 1,
+        33 * MIB - 1,
     ] {
         let data = splitmix64_bytes(len as u64 + 9, len);
         let file = TempFile::new(&format!("edge-{len}"), &data);
+        let expected = reference(&data);
         assert_eq!(
             tree_hash_file(file.path()).unwrap(),
-            reference(&data),
+            expected,
             "{len} bytes"
         );
+        let opened = std::fs::File::open(file.path()).unwrap();
+        let parallel = TreeHasher::new()
+            .update_file_rayon(&opened, ..)
+            .unwrap()
+            .finalize();
+        assert_eq!(parallel, expected, "{len} bytes, update_file_rayon");
+        #[cfg(feature = "mmap")]
+        {
+            let mapped = TreeHasher::new()
+                .update_mmap_rayon(&opened, ..)
+                .unwrap()
+                .finalize();
+            assert_eq!(mapped, expected, "{len} bytes, update_mmap_rayon");
+        }
     }
 }
 
