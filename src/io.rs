@@ -271,8 +271,8 @@ impl TreeHasher {
 /// A byte range of a file: from `start` to `end`, or to its end of file.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FileRange {
-    start: u64,
-    end: Option<u64>,
+    pub(crate) start: u64,
+    pub(crate) end: Option<u64>,
 }
 
 impl FileRange {
@@ -312,7 +312,7 @@ impl FileRange {
 }
 
 /// What a file is, for reading it.
-enum FileKind {
+pub(crate) enum FileKind {
     /// A regular file that reports `len` bytes.
     Regular { len: u64 },
     /// A pipe, FIFO, socket, terminal or device: read through the cursor.
@@ -320,7 +320,7 @@ enum FileKind {
 }
 
 /// The kind of `file`, refusing a directory and a range of a stream.
-fn kind_of(file: &File, range: FileRange) -> io::Result<FileKind> {
+pub(crate) fn kind_of(file: &File, range: FileRange) -> io::Result<FileKind> {
     let metadata = file.metadata()?;
     if metadata.is_dir() {
         return Err(io::Error::new(
@@ -376,7 +376,7 @@ pub(crate) fn update_from_file<J: Join, H: Update>(
 
 /// After a regular file of `len` bytes when hashing started yielded bytes up to `end`: an error
 /// if that is short of a bounded range, or if the file has shrunk since.
-fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Result<()> {
+pub(crate) fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Result<()> {
     if let Some(range_end) = range.end {
         if end < range_end {
             return Err(io::Error::new(
@@ -510,7 +510,7 @@ enum Via {
 
 /// Whether positional reads are safe from several threads at once: on Unix and Windows they
 /// are (`pread`, `ReadFile` with an offset); elsewhere they share the file's cursor.
-const POSITIONAL: bool = cfg!(any(unix, windows));
+pub(crate) const POSITIONAL: bool = cfg!(any(unix, windows));
 
 /// Whole chunks of a regular file, each read by the thread that hashes it.
 ///
@@ -520,7 +520,7 @@ const POSITIONAL: bool = cfg!(any(unix, windows));
 /// return, so at most one exists per thread: at most `threads × read_chunks()` MiB, which is
 /// at most 64 MiB plus 1 MiB per thread beyond 64 (32 MiB on 2 threads with a 16-lane engine,
 /// 16 MiB on the calling thread alone; 1 MiB per thread with `sha2`).
-mod positional {
+pub(crate) mod positional {
     use crate::join::Join;
     use crate::read::{FileAt, Source};
     use crate::{CHUNK_SIZE, TreeHash, TreeHasher};
@@ -536,7 +536,7 @@ mod positional {
 
     /// The chunks one thread reads at once: the engine's batch, fewer when there are so many
     /// threads that a batch each would exceed [`BUFFER_BUDGET`], at least one.
-    fn read_chunks(threads: usize) -> usize {
+    pub(crate) fn read_chunks(threads: usize) -> usize {
         let share = BUFFER_BUDGET / CHUNK_SIZE / threads.max(1);
         crate::leaves::batch().min(share).max(1)
     }

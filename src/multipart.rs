@@ -249,7 +249,14 @@ impl MultipartHasher {
     }
 
     /// Adds the bytes of `file` in `range` like [`update_file`](MultipartHasher::update_file),
-    /// reading ahead on the calling thread while the pool hashes (feature `rayon`).
+    /// on all threads of the current rayon pool (feature `rayon`).
+    ///
+    /// A regular file's whole parts are hashed side by side, each read by the thread that
+    /// hashes it, so the parts' SHA-256s (one stream each) run on every thread at once. Parts
+    /// of which four or more fit in a thread's share of 64 MiB (up to 8 MiB on 2 threads) are
+    /// read a group at a time and their SHA-256s hashed together by the leaf engine. Memory: at
+    /// most 64 MiB of buffers (plus 1 MiB per thread past 64 threads). Anything else goes
+    /// through [`update_reader_rayon`](MultipartHasher::update_reader_rayon).
     ///
     /// # Errors
     /// As [`update_file`](MultipartHasher::update_file).
@@ -275,7 +282,7 @@ impl MultipartHasher {
         range: impl RangeBounds<u64>,
     ) -> io::Result<&mut MultipartHasher> {
         let range = self.refuse_known_size(file, &range)?;
-        crate::io::update_from_file::<crate::join::RayonJoin, _>(self, file, range)?;
+        parallel_parts::update(self, file, range)?;
         Ok(self)
     }
 
@@ -341,6 +348,19 @@ impl MultipartHasher {
         })
     }
 
+    /// Appends a whole part hashed elsewhere; only at a part boundary.
+    #[cfg(feature = "rayon")]
+    fn push_part(&mut self, checksums: Checksums) {
+        debug_assert_eq!(self.current.count(), 0);
+        let index = self.parts.len() as u64;
+        let end = self.closed + self.part_size.bytes();
+        self.parts.push(PartChecksums {
+            part: Part::spanning(index, self.closed..end),
+            checksums,
+        });
+        self.closed = end;
+    }
+
     /// The part in progress, with its checksums so far.
     fn current_part(&self) -> PartChecksums {
         let index = self.parts.len() as u64;
@@ -380,6 +400,222 @@ impl Update for MultipartHasher {
 
     fn too_many_parts(&self) -> Option<TooManyParts> {
         self.part_size.check_archive_size(self.count()).err()
+    }
+}
+
+/// Whole parts of a regular file hashed side by side (feature `rayon`).
+///
+/// A part's SHA-256 is one stream that no two threads can share, and splitting the archive into
+/// blocks leaves it on one thread: that SHA-256 would set the pace. So whole parts are the unit
+/// of work here, read with positional reads by the thread that hashes them:
+/// - parts small enough that four or more fit in a thread's share of 64 MiB (8 MiB parts on 2
+///   threads) are read a group at a time, and the group's SHA-256s are hashed together by the
+///   leaf engine, one part per lane, like its leaves;
+/// - larger parts are hashed one per task, each through a buffer of one leaf-engine batch
+///   (fewer leaves on many threads; [`read_chunks`]).
+///
+/// Either way the parts' SHA-256s run on every thread at once, in at most 64 MiB of buffers
+/// (plus 1 MiB per thread past 64 threads). The part in progress is finished first and the
+/// bytes after the last whole part go through the usual file path; the result is that of
+/// `update_file`, with the same checks.
+///
+/// [`read_chunks`]: crate::io::positional::read_chunks
+#[cfg(feature = "rayon")]
+mod parallel_parts {
+    use super::MultipartHasher;
+    use crate::io::{FileKind, FileRange, check_end, kind_of, update_from_file};
+    use crate::join::{Join, RayonJoin, SerialJoin, Update};
+    use crate::read::{FileAt, Source};
+    use crate::{ChecksumHasher, Checksums, Sha256Hash, TreeHash};
+    use std::fs::File;
+    use std::io;
+    use std::sync::{Mutex, PoisonError};
+
+    /// Why a part was not hashed.
+    enum Stop {
+        /// The file ended at this offset, inside the part.
+        EndAt(u64),
+        Io(io::Error),
+    }
+
+    /// Adds the bytes of `file` in `range` to `hasher`, whole parts in parallel.
+    pub(super) fn update(
+        hasher: &mut MultipartHasher,
+        file: &File,
+        range: FileRange,
+    ) -> io::Result<()> {
+        let part = hasher.part_size.bytes();
+        let room = (part - hasher.current.count()) % part;
+        let len = match kind_of(file, range)? {
+            FileKind::Regular { len } if crate::io::POSITIONAL => len,
+            _ => return update_from_file::<RayonJoin, _>(hasher, file, range),
+        };
+        let reported_end = range.end.map_or(len, |end| end.min(len));
+        let first = range.start.saturating_add(room);
+        let whole_parts = reported_end.saturating_sub(first) / part;
+        // One part gains nothing from this.
+        if whole_parts < 2 {
+            return update_from_file::<RayonJoin, _>(hasher, file, range);
+        }
+        let before = hasher.clone();
+        let count_before = hasher.count();
+        let head = FileRange {
+            start: range.start,
+            end: Some(first),
+        };
+        update_from_file::<RayonJoin, _>(hasher, file, head)?;
+        // At most 10,000: the size the file reports was checked against the part size.
+        let mut hashed = vec![None::<Checksums>; whole_parts as usize];
+        let threads = RayonJoin::threads();
+        let group = group(part, threads);
+        let buffer_size = if group > 1 {
+            group * part as usize
+        } else {
+            crate::io::positional::read_chunks(threads)
+                .saturating_mul(crate::CHUNK_SIZE)
+                .min(usize::try_from(part).unwrap_or(usize::MAX))
+        };
+        let tasks = Tasks {
+            file,
+            part,
+            group,
+            buffer_size,
+            buffers: Mutex::new(Vec::new()),
+        };
+        match tasks.hash(first, &mut hashed) {
+            Ok(()) => {}
+            Err(Stop::Io(error)) => return Err(error),
+            Err(Stop::EndAt(end)) => {
+                check_end(file, range, len, end)?;
+                // The file holds less than it reports and has not shrunk: hash what it holds.
+                *hasher = before;
+                return update_from_file::<RayonJoin, _>(hasher, file, range);
+            }
+        }
+        for checksums in hashed.into_iter().flatten() {
+            hasher.push_part(checksums);
+        }
+        let rest = FileRange {
+            start: first + whole_parts * part,
+            end: range.end,
+        };
+        update_from_file::<RayonJoin, _>(hasher, file, rest)?;
+        // A file that shrank after its whole parts were read is an error, as on every path.
+        let end = range.start + (hasher.count() - count_before);
+        check_end(file, range, len, end)
+    }
+
+    /// The most parts whose SHA-256s are hashed together in one engine call: as many as fit in
+    /// a thread's share of 64 MiB, at most [`MAX_LANES`](crate::leaves::MAX_LANES); 1 (a part
+    /// at a time) when fewer than four fit or the engine is `sha2`.
+    fn group(part: u64, threads: usize) -> usize {
+        let share = ((64 << 20) / threads.max(1)).max(crate::CHUNK_SIZE) as u64;
+        let fits = usize::try_from(share / part).unwrap_or(usize::MAX);
+        if crate::leaves::batch() < 4 || fits < 4 {
+            return 1;
+        }
+        fits.min(crate::leaves::MAX_LANES)
+    }
+
+    /// What every task shares: the file, the part size, how many parts a task takes, and a
+    /// pool of buffers (one per running task).
+    struct Tasks<'a> {
+        file: &'a File,
+        part: u64,
+        group: usize,
+        buffer_size: usize,
+        buffers: Mutex<Vec<Vec<u8>>>,
+    }
+
+    impl Tasks<'_> {
+        /// The checksums of the parts from offset `first`, one per entry of `out`, split in
+        /// halves with `rayon::join` down to a group per task.
+        fn hash(&self, first: u64, out: &mut [Option<Checksums>]) -> Result<(), Stop> {
+            if out.len() <= self.group {
+                let taken = self
+                    .buffers
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop();
+                let mut buffer = taken.unwrap_or_else(|| vec![0u8; self.buffer_size]);
+                let result = if self.group > 1 {
+                    self.hash_group(first, out, &mut buffer)
+                } else {
+                    hash_part(self.file, first, self.part, &mut buffer).map(|c| out[0] = Some(c))
+                };
+                let mut buffers = self.buffers.lock().unwrap_or_else(PoisonError::into_inner);
+                buffers.push(buffer);
+                return result;
+            }
+            // Halves of whole groups, so every task but the last gets a full one.
+            let groups = out.len().div_ceil(self.group);
+            let (left, right) = out.split_at_mut(groups / 2 * self.group);
+            let middle = first + left.len() as u64 * self.part;
+            let (left, right) =
+                RayonJoin::join(|| self.hash(first, left), || self.hash(middle, right));
+            // An error rather than an early end, and the earlier end of two.
+            match (left, right) {
+                (Err(Stop::Io(error)), _) | (_, Err(Stop::Io(error))) => Err(Stop::Io(error)),
+                (Err(stop), _) | (_, Err(stop)) => Err(stop),
+                (Ok(()), Ok(())) => Ok(()),
+            }
+        }
+
+        /// The parts from `first`, read at once: the SHA-256 of each part and the hash of each
+        /// leaf in engine batches, then each part's tree hash from its leaves.
+        fn hash_group(
+            &self,
+            first: u64,
+            out: &mut [Option<Checksums>],
+            buffer: &mut [u8],
+        ) -> Result<(), Stop> {
+            let part = self.part as usize;
+            let bytes = &mut buffer[..out.len() * part];
+            let reader = FileAt {
+                file: self.file,
+                offset: first,
+                end: None,
+            };
+            let n = Source::new(reader).fill(bytes).map_err(Stop::Io)?;
+            if n < bytes.len() {
+                return Err(Stop::EndAt(first + n as u64));
+            }
+            let mut sha256 = [TreeHash::ZERO; crate::leaves::MAX_LANES];
+            let sha256 = &mut sha256[..out.len()];
+            crate::leaves::hash_leaves(bytes, part, sha256);
+            let leaves_per_part = part / crate::CHUNK_SIZE;
+            let mut leaves = vec![TreeHash::ZERO; out.len() * leaves_per_part];
+            crate::leaves::hash_leaves(bytes, crate::CHUNK_SIZE, &mut leaves);
+            let trees = leaves.chunks(leaves_per_part);
+            for ((slot, sha256), leaves) in out.iter_mut().zip(sha256.iter()).zip(trees) {
+                *slot = Some(Checksums {
+                    tree_hash: crate::combine(leaves),
+                    sha256: Sha256Hash::from(*sha256.as_bytes()),
+                });
+            }
+            Ok(())
+        }
+    }
+
+    /// Both checksums of the `part` bytes of `file` from `start`, through `buffer`.
+    fn hash_part(file: &File, start: u64, part: u64, buffer: &mut [u8]) -> Result<Checksums, Stop> {
+        let mut source = Source::new(FileAt {
+            file,
+            offset: start,
+            end: Some(start + part),
+        });
+        let mut hasher = ChecksumHasher::new();
+        loop {
+            let n = source.fill(buffer).map_err(Stop::Io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update_with::<SerialJoin>(&buffer[..n]);
+        }
+        if hasher.count() < part {
+            return Err(Stop::EndAt(start + hasher.count()));
+        }
+        Ok(hasher.finalize())
     }
 }
 

@@ -204,7 +204,7 @@ fn a_file_that_shrinks_while_hashed_is_an_error() {
     let temp = TempFile::new("shrinking", b"");
     let whole = tree_hash(&vec![0u8; len as usize]);
     let mut shrank = 0;
-    for round in 0..10 {
+    for round in 0..12 {
         let writer = OpenOptions::new().write(true).open(temp.path()).unwrap();
         writer.set_len(len).unwrap(); // sparse: zeros, cheap to read
         let file = File::open(temp.path()).unwrap();
@@ -212,14 +212,25 @@ fn a_file_that_shrinks_while_hashed_is_an_error() {
             std::thread::sleep(std::time::Duration::from_millis(5 + 5 * round));
             writer.set_len(MIB as u64 / 2).unwrap();
         });
-        let result = if round % 2 == 0 {
-            TreeHasher::new()
+        let result = match round % 4 {
+            0 => TreeHasher::new()
                 .update_file(&file, ..)
-                .map(|h| h.finalize())
-        } else {
-            ChecksumHasher::new()
+                .map(|h| h.finalize()),
+            1 => ChecksumHasher::new()
                 .update_file(&file, ..)
-                .map(|h| h.finalize().tree_hash)
+                .map(|h| h.finalize().tree_hash),
+            // Whole parts in parallel: in groups (4 MiB) and one at a time (64 MiB).
+            #[cfg(feature = "rayon")]
+            2 => MultipartHasher::new(PartSize::new(4 * MIB as u64).unwrap())
+                .update_file_rayon(&file, ..)
+                .map(|h| h.finalize().unwrap().tree_hash),
+            #[cfg(feature = "rayon")]
+            3 => MultipartHasher::new(PartSize::COMMON)
+                .update_file_rayon(&file, ..)
+                .map(|h| h.finalize().unwrap().tree_hash),
+            _ => TreeHasher::new()
+                .update_file(&file, ..)
+                .map(|h| h.finalize()),
         };
         truncate.join().unwrap();
         match result {

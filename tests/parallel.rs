@@ -5,7 +5,8 @@
 mod support;
 
 use glacier_tree_hash::{
-    ChecksumHasher, Checksums, TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file,
+    ChecksumHasher, Checksums, MultipartHasher, PartSize, TreeHash, TreeHasher,
+    calculate_tree_hash, tree_hash, tree_hash_file,
 };
 use std::io;
 use support::{
@@ -317,4 +318,52 @@ fn a_pipe_is_read_as_a_stream() {
     assert_eq!(calculate_tree_hash(stdout).unwrap(), reference(&data));
     writer.join().unwrap().unwrap();
     child.wait().unwrap();
+}
+
+/// `MultipartHasher::update_file_rayon` hashes whole parts side by side: in groups through the
+/// leaf engine (small parts, few threads) or one per task (large parts, or many threads). Every
+/// way, after a part in progress and over any range, it is `update` of the same bytes.
+#[test]
+fn multipart_files_hash_whole_parts_side_by_side_exactly() {
+    let data = splitmix64_bytes(31, 21 * MIB + 5);
+    let temp = TempFile::new("parts-side-by-side", &data);
+    let file = std::fs::File::open(temp.path()).unwrap();
+    let len = data.len() as u64;
+    let mib = MIB as u64;
+    for threads in [1, 2, 64] {
+        for part_size in [MIB as u64, 2 * mib, 4 * mib] {
+            let part_size = PartSize::new(part_size).unwrap();
+            for (prefix, range) in [
+                (0, 0..len),
+                (0, 3..len),
+                (5, 0..len),
+                (mib as usize + 7, mib - 1..20 * mib + 1),
+                (0, 2 * mib..18 * mib),
+            ] {
+                let bytes = &data[range.start as usize..range.end as usize];
+                let expected = MultipartHasher::new(part_size)
+                    .update(&data[..prefix])
+                    .update(bytes)
+                    .finalize()
+                    .unwrap();
+                let summary = pool(threads).install(|| {
+                    MultipartHasher::new(part_size)
+                        .update(&data[..prefix])
+                        .update_file_rayon(&file, range.clone())
+                        .unwrap()
+                        .finalize()
+                        .unwrap()
+                });
+                assert_eq!(
+                    summary, expected,
+                    "{threads} threads, {part_size:#} parts, prefix {prefix}, {range:?}"
+                );
+            }
+        }
+    }
+    // A bounded range past the end is still an error.
+    let error = MultipartHasher::new(PartSize::MIN)
+        .update_file_rayon(&file, 0..len + 1)
+        .unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
 }
