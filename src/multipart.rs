@@ -134,6 +134,9 @@ impl MultipartHasher {
 
     /// Adds the next bytes of the archive, on the calling thread.
     ///
+    /// Whole parts in one call are hashed together: their SHA-256s run in the leaf engine's
+    /// lanes like leaves, so several small parts cost less than one long stream.
+    ///
     /// ```
     /// use glacier_tree_hash::{MultipartHasher, PartSize};
     ///
@@ -147,8 +150,10 @@ impl MultipartHasher {
         self
     }
 
-    /// Adds the next bytes of the archive, hashing on all cores (feature `rayon`): see
-    /// [`ChecksumHasher::update_rayon`].
+    /// Adds the next bytes of the archive, hashing on all cores (feature `rayon`): whole parts
+    /// in one call are shared out between the threads, each hashing its share as
+    /// [`update`](MultipartHasher::update) does; the part in progress is hashed as
+    /// [`ChecksumHasher::update_rayon`] does (its SHA-256 on one thread beside the tree hash).
     ///
     /// ```
     /// use glacier_tree_hash::{MultipartHasher, PartSize};
@@ -348,8 +353,27 @@ impl MultipartHasher {
         })
     }
 
+    /// At a part boundary: hashes the whole parts at the start of `data` side by side (when
+    /// there are two or more) and appends them; returns the rest.
+    fn push_whole_parts<'a, J: Join>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let part = self.part_size.bytes();
+        let room = PartSize::MAX_PARTS - self.parts.len() as u64;
+        let whole = (data.len() as u64 / part).min(room);
+        if whole < 2 {
+            return data;
+        }
+        // `whole` parts fit in `data`, so their bytes fit a usize.
+        let (whole, part) = (whole as usize, part as usize);
+        let (bytes, rest) = data.split_at(whole * part);
+        let mut checksums = vec![Checksums::of(b""); whole];
+        whole_parts::<J>(bytes, part, &mut checksums);
+        for checksums in checksums {
+            self.push_part(checksums);
+        }
+        rest
+    }
+
     /// Appends a whole part hashed elsewhere; only at a part boundary.
-    #[cfg(feature = "rayon")]
     fn push_part(&mut self, checksums: Checksums) {
         debug_assert_eq!(self.current.count(), 0);
         let index = self.parts.len() as u64;
@@ -380,6 +404,12 @@ impl Update for MultipartHasher {
                 self.closed = self.closed.saturating_add(data.len() as u64);
                 return;
             }
+            if self.current.count() == 0 {
+                data = self.push_whole_parts::<J>(data);
+                if data.is_empty() {
+                    return;
+                }
+            }
             let room = self.part_size.bytes() - self.current.count();
             let take = usize::try_from(room).map_or(data.len(), |room| room.min(data.len()));
             let (piece, rest) = data.split_at(take);
@@ -400,6 +430,51 @@ impl Update for MultipartHasher {
 
     fn too_many_parts(&self) -> Option<TooManyParts> {
         self.part_size.check_archive_size(self.count()).err()
+    }
+}
+
+/// Whole parts, side by side: the checksums of the `out.len()` parts of `part` bytes in
+/// `bytes`, split in halves under `J` down to an equal share of the threads per task (at most
+/// [`MAX_LANES`](crate::leaves::MAX_LANES) parts). Each task hashes its parts' SHA-256s
+/// together through the leaf engine, one part per lane, like leaves ([`group_checksums`]).
+fn whole_parts<J: Join>(bytes: &[u8], part: usize, out: &mut [Checksums]) {
+    let share = out
+        .len()
+        .div_ceil(J::threads())
+        .clamp(1, crate::leaves::MAX_LANES);
+    if out.len() <= share || !J::PARALLEL {
+        for (bytes, out) in bytes.chunks(share * part).zip(out.chunks_mut(share)) {
+            group_checksums(bytes, part, out);
+        }
+        return;
+    }
+    let (left, right) = out.split_at_mut(out.len().div_ceil(2 * share) * share);
+    let (left_bytes, right_bytes) = bytes.split_at(left.len() * part);
+    J::join(
+        || whole_parts::<J>(left_bytes, part, left),
+        || whole_parts::<J>(right_bytes, part, right),
+    );
+}
+
+/// The checksums of the `out.len()` (at most [`MAX_LANES`](crate::leaves::MAX_LANES)) whole
+/// parts of `part` bytes in `bytes`, on the calling thread: every part's SHA-256 in one call
+/// of the leaf engine (four or more parts run in its lanes), every 1 MiB leaf in batches, then
+/// each part's tree hash from its leaves.
+fn group_checksums(bytes: &[u8], part: usize, out: &mut [Checksums]) {
+    debug_assert!(out.len() <= crate::leaves::MAX_LANES);
+    debug_assert_eq!(bytes.len(), out.len() * part);
+    let mut sha256 = [TreeHash::ZERO; crate::leaves::MAX_LANES];
+    let sha256 = &mut sha256[..out.len()];
+    crate::leaves::hash_leaves(bytes, part, sha256);
+    let leaves_per_part = part / crate::CHUNK_SIZE;
+    let mut leaves = vec![TreeHash::ZERO; out.len() * leaves_per_part];
+    crate::leaves::hash_leaves(bytes, crate::CHUNK_SIZE, &mut leaves);
+    let trees = leaves.chunks(leaves_per_part);
+    for ((checksums, sha256), leaves) in out.iter_mut().zip(sha256.iter()).zip(trees) {
+        *checksums = Checksums {
+            tree_hash: combine(leaves),
+            sha256: crate::Sha256Hash::from(*sha256.as_bytes()),
+        };
     }
 }
 
@@ -426,7 +501,7 @@ mod parallel_parts {
     use crate::io::{FileKind, FileRange, check_end, kind_of, update_from_file};
     use crate::join::{Join, RayonJoin, SerialJoin, Update};
     use crate::read::{FileAt, Source};
-    use crate::{ChecksumHasher, Checksums, Sha256Hash, TreeHash};
+    use crate::{ChecksumHasher, Checksums};
     use std::fs::File;
     use std::io;
     use std::sync::{Mutex, PoisonError};
@@ -561,8 +636,7 @@ mod parallel_parts {
             }
         }
 
-        /// The parts from `first`, read at once: the SHA-256 of each part and the hash of each
-        /// leaf in engine batches, then each part's tree hash from its leaves.
+        /// The parts from `first`, read at once and hashed by [`group_checksums`].
         fn hash_group(
             &self,
             first: u64,
@@ -580,18 +654,11 @@ mod parallel_parts {
             if n < bytes.len() {
                 return Err(Stop::EndAt(first + n as u64));
             }
-            let mut sha256 = [TreeHash::ZERO; crate::leaves::MAX_LANES];
-            let sha256 = &mut sha256[..out.len()];
-            crate::leaves::hash_leaves(bytes, part, sha256);
-            let leaves_per_part = part / crate::CHUNK_SIZE;
-            let mut leaves = vec![TreeHash::ZERO; out.len() * leaves_per_part];
-            crate::leaves::hash_leaves(bytes, crate::CHUNK_SIZE, &mut leaves);
-            let trees = leaves.chunks(leaves_per_part);
-            for ((slot, sha256), leaves) in out.iter_mut().zip(sha256.iter()).zip(trees) {
-                *slot = Some(Checksums {
-                    tree_hash: crate::combine(leaves),
-                    sha256: Sha256Hash::from(*sha256.as_bytes()),
-                });
+            let mut checksums = [Checksums::of(b""); crate::leaves::MAX_LANES];
+            let checksums = &mut checksums[..out.len()];
+            super::group_checksums(bytes, part, checksums);
+            for (slot, checksums) in out.iter_mut().zip(checksums.iter()) {
+                *slot = Some(*checksums);
             }
             Ok(())
         }
