@@ -389,7 +389,7 @@ fn push_in_order(
     }
 }
 
-/// The largest block of [`update_tree_reader_rayon`]: one batch of the leaf engine (16 MiB with
+/// The largest block of `TreeHasher::update_reader_rayon`: one batch of the leaf engine (16 MiB with
 /// a 16-lane kernel), or one leaf with `sha2`.
 #[cfg(feature = "rayon")]
 #[must_use]
@@ -397,7 +397,7 @@ pub fn tree_block_size() -> usize {
     serial_buffer_size().max(crate::CHUNK_SIZE)
 }
 
-/// The most blocks [`update_tree_reader_rayon`] holds at once in the current pool: two more
+/// The most blocks `TreeHasher::update_reader_rayon` holds at once in the current pool: two more
 /// than its threads, so every thread hashes one while the calling thread reads the next; at
 /// most 128 MiB of them (8 of 16 MiB with a 16-lane kernel; 4, 64 MiB, on 2 threads).
 #[cfg(feature = "rayon")]
