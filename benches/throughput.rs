@@ -23,7 +23,9 @@
 use cpu_time::ThreadTime;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use glacier_tree_hash::{TreeHasher, calculate_tree_hash, tree_hash_file};
+use glacier_tree_hash::{
+    MultipartHasher, PartSize, TreeHasher, calculate_tree_hash, tree_hash_file,
+};
 use sha2::Sha256;
 use std::fs::File;
 use std::hint::black_box;
@@ -130,6 +132,29 @@ fn entry_points(c: &mut Criterion) {
                     .finalize()
             })
         });
+        // A multipart upload's checksums in 8 MiB parts: every part's SHA-256 too.
+        if len >= 16 * MIB {
+            let part_size = PartSize::new(8 * MIB as u64).unwrap();
+            group.bench_function(BenchmarkId::from_parameter("multipart_8MiB_update"), |b| {
+                b.iter(|| {
+                    MultipartHasher::new(part_size)
+                        .update(black_box(&data))
+                        .finalize()
+                })
+            });
+            group.bench_function(
+                BenchmarkId::from_parameter("multipart_8MiB_update_file_rayon"),
+                |b| {
+                    b.iter(|| {
+                        let file = File::open(&path).unwrap();
+                        MultipartHasher::new(part_size)
+                            .update_file_rayon(&file, ..)
+                            .unwrap()
+                            .finalize()
+                    })
+                },
+            );
+        }
         #[cfg(feature = "mmap")]
         group.bench_function(BenchmarkId::from_parameter("update_mmap_rayon"), |b| {
             b.iter(|| {
