@@ -542,7 +542,8 @@ mod parallel_parts {
         // At most 10,000: the size the file reports was checked against the part size.
         let mut hashed = vec![None::<Checksums>; whole_parts as usize];
         let threads = RayonJoin::threads();
-        let group = group(part, threads);
+        // Every thread gets parts, in groups as even as the count allows.
+        let group = group(part, threads).min((whole_parts as usize).div_ceil(threads));
         let buffer_size = if group > 1 {
             group * part as usize
         } else {

@@ -226,6 +226,11 @@ pub(crate) fn update_tree_reader_rayon(
     if stream(&mut source, head, hasher)? < head || source.ended() {
         return Ok(());
     }
+    // No buffer, no pool unless there is more: one byte tells.
+    let mut first = [0u8; 1];
+    if source.fill(&mut first)? == 0 {
+        return Ok(());
+    }
     let batch = tree_block_size();
     let most_blocks = read_ahead_blocks();
     let (done, returned) = mpsc::channel::<Block>();
@@ -255,7 +260,12 @@ pub(crate) fn update_tree_reader_rayon(
                 // Zeroed pages cost nothing until the read fills them.
                 buffer = vec![0u8; block_size];
             }
-            let n = source.fill(&mut buffer[..block_size])?;
+            let n = if number == 0 {
+                buffer[0] = first[0];
+                1 + source.fill(&mut buffer[1..block_size])?
+            } else {
+                source.fill(&mut buffer[..block_size])?
+            };
             let whole = n - n % CHUNK_SIZE;
             tail.extend_from_slice(&buffer[whole..n]);
             if whole > 0 {
