@@ -132,6 +132,14 @@ fn entry_points(c: &mut Criterion) {
                     .finalize()
             })
         });
+        // Both checksums of an UploadArchive body: the linear SHA-256 is one stream.
+        group.bench_function(BenchmarkId::from_parameter("checksums_update_rayon"), |b| {
+            b.iter(|| {
+                ChecksumHasher::new()
+                    .update_rayon(black_box(&data))
+                    .finalize()
+            })
+        });
         // A multipart upload's checksums in 8 MiB parts: every part's SHA-256 too.
         if len >= 16 * MIB {
             let part_size = PartSize::new(8 * MIB as u64).unwrap();
