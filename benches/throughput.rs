@@ -24,7 +24,7 @@ use cpu_time::ThreadTime;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use glacier_tree_hash::{
-    MultipartHasher, PartSize, TreeHasher, calculate_tree_hash, tree_hash_file,
+    ChecksumHasher, MultipartHasher, PartSize, TreeHasher, calculate_tree_hash, tree_hash_file,
 };
 use sha2::Sha256;
 use std::fs::File;
