@@ -80,11 +80,11 @@ impl TreeHasher {
     /// (feature `rayon`).
     ///
     /// The first 1 MiB goes through the serial path and never touches the pool, so small inputs
-    /// cost what they cost serially. After it, the calling thread reads blocks of one
-    /// leaf-engine batch (16 MiB with a 16-lane kernel, 1 MiB with `sha2`; the first two of 4
-    /// and 8 MiB) and each block is hashed by a pool job of its own, so several are hashed at
-    /// once while the next is read. Memory: at most two blocks more than the pool has threads,
-    /// and at most 128 MiB (64 MiB on 2 threads with a 16-lane kernel). The reader needs no
+    /// cost what they cost serially. After it, the calling thread reads blocks of up to one
+    /// leaf-engine batch (16 MiB with a 16-lane kernel, 1 MiB with `sha2`; from 4 MiB, doubling)
+    /// and each block is hashed by a pool job of its own, so several are hashed at once while
+    /// the next is read. Memory: at most two blocks more than the pool has threads, and at most
+    /// 128 MiB (64 MiB on 2 threads with a 16-lane kernel). The reader needs no
     /// `Send`. A reader is copied out by one thread, so this is slower than
     /// [`update_file_rayon`](TreeHasher::update_file_rayon), where every thread reads its own
     /// part of a file.
@@ -201,14 +201,17 @@ impl TreeHasher {
     /// calling thread, but hashes a regular file of at least 1 MiB in place from a read-only
     /// memory map instead of copying it out of the page cache (feature `mmap`).
     ///
-    /// **Hazard**: if another process truncates the file while it is hashed, the process gets
-    /// `SIGBUS` and dies; [`update_file`](TreeHasher::update_file) returns an `UnexpectedEof`
-    /// error instead. Use this only for files that nothing shortens meanwhile. Everything else
+    /// **Hazard**: if the file is truncated while it is hashed (by any process, this one
+    /// included), or a page of it cannot be read (an I/O error of the disk or of a network file
+    /// system), the process gets `SIGBUS` and dies, where
+    /// [`update_file`](TreeHasher::update_file) returns an error. Use this only for files that
+    /// nothing shortens meanwhile, on storage that does not fail. Everything else
     /// about the file is as with `update_file`: a file that cannot be mapped, a small one, a
     /// pipe or a device is read; bytes past the size the file reported are read and hashed.
     ///
     /// # Errors
-    /// As [`update_file`](TreeHasher::update_file), except for a file that shrinks (above).
+    /// As [`update_file`](TreeHasher::update_file), except for a file that shrinks and a read
+    /// that fails while mapped (above).
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -239,7 +242,8 @@ impl TreeHasher {
     /// [`update_file_rayon`](TreeHasher::update_file_rayon).
     ///
     /// # Errors
-    /// As [`update_file_rayon`](TreeHasher::update_file_rayon), except for a file that shrinks.
+    /// As [`update_file_rayon`](TreeHasher::update_file_rayon), except for a file that shrinks
+    /// and a read that fails while mapped.
     ///
     /// ```
     /// use glacier_tree_hash::{tree_hash, TreeHasher};
@@ -379,13 +383,15 @@ pub(crate) fn update_from_file<J: Join, H: Update>(
 pub(crate) fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Result<()> {
     if let Some(range_end) = range.end {
         if end < range_end {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
+            let start = range.start;
+            let message = if end == start {
+                format!("the file has no byte {start}, where the range {start}..{range_end} starts")
+            } else {
                 format!(
-                    "the file ends at byte {end}, before the end of the range {}..{range_end}",
-                    range.start
-                ),
-            ));
+                    "the file ends at byte {end}, before the end of the range {start}..{range_end}"
+                )
+            };
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
         }
         return Ok(());
     }

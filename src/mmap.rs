@@ -5,11 +5,13 @@
 //! CPU time of hashing it with the leaf engine; a map hashes the page cache where it lies.
 //!
 //! The hazard, which reads do not have: the map shows whatever the file holds at each moment.
-//! If another process truncates the file while it is mapped, touching a page past the new end
-//! raises `SIGBUS`, which kills the process: there is no error to return. (Writes by another
-//! process give a hash of a mix of old and new bytes, as reads do.) So a map is only for
-//! files that nothing shortens while they are hashed; everything else goes through reads, which
-//! turn a file that shrinks into an `UnexpectedEof` error.
+//! If the file is truncated while it is mapped (by any process, this one included), touching a
+//! page past the new end raises `SIGBUS`, which kills the process: there is no error to return.
+//! So does a page that cannot be read (an I/O error of the disk, or of a network or FUSE file
+//! system), where a read returns the error. (Writes meanwhile give a hash of a mix of old and
+//! new bytes, as reads do.) So a map is only for files that nothing shortens while they are
+//! hashed, on storage that does not fail; everything else goes through reads, which turn a
+//! file that shrinks into an `UnexpectedEof` error and a failed read into its error.
 
 use crate::TreeHasher;
 use crate::join::Join;
@@ -28,7 +30,7 @@ pub(crate) fn update<J: Join>(hasher: &mut TreeHasher, file: &File, range: Range
         return false;
     }
     // SAFETY: `memmap2` requires that the mapped bytes are not changed or cut off while the map
-    // exists. This crate cannot promise that for another process; the hazard is stated in this
+    // exists. This crate cannot promise that for other code; the hazard is stated in this
     // module and on every function that reaches it: a truncation is `SIGBUS`, a write a hash of
     // mixed bytes. The map is read-only, private to this call, and dropped before it returns.
     #[allow(unsafe_code)]

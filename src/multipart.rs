@@ -259,9 +259,12 @@ impl MultipartHasher {
     /// A regular file's whole parts are hashed side by side, each read by the thread that
     /// hashes it, so the parts' SHA-256s (one stream each) run on every thread at once. Parts
     /// of which four or more fit in a thread's share of 64 MiB (up to 8 MiB on 2 threads) are
-    /// read a group at a time and their SHA-256s hashed together by the leaf engine. Memory: at
-    /// most 64 MiB of buffers (plus 1 MiB per thread past 64 threads). Anything else goes
-    /// through [`update_reader_rayon`](MultipartHasher::update_reader_rayon).
+    /// read a group at a time and their SHA-256s handed to the leaf engine together (in its
+    /// lanes when a group has four or more). Memory: at most 64 MiB of buffers for the parts
+    /// (plus 1 MiB per thread past 64 threads), freed before the bytes after the last whole
+    /// part go through the read loop of
+    /// [`update_reader_rayon`](MultipartHasher::update_reader_rayon), as does anything that is
+    /// not a regular file.
     ///
     /// # Errors
     /// As [`update_file`](MultipartHasher::update_file).
@@ -357,7 +360,7 @@ impl MultipartHasher {
     /// there are two or more) and appends them; returns the rest.
     fn push_whole_parts<'a, J: Join>(&mut self, data: &'a [u8]) -> &'a [u8] {
         let part = self.part_size.bytes();
-        let room = PartSize::MAX_PARTS - self.parts.len() as u64;
+        let room = PartSize::MAX_PARTS.saturating_sub(self.parts.len() as u64);
         let whole = (data.len() as u64 / part).min(room);
         if whole < 2 {
             return data;
@@ -400,14 +403,16 @@ impl Update for MultipartHasher {
     /// Splits `data` at part boundaries; past 10,000 parts only counts it.
     fn update_with<J: Join>(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
-            if self.parts.len() as u64 == PartSize::MAX_PARTS {
+            if self.parts.len() as u64 >= PartSize::MAX_PARTS {
                 self.closed = self.closed.saturating_add(data.len() as u64);
                 return;
             }
             if self.current.count() == 0 {
-                data = self.push_whole_parts::<J>(data);
-                if data.is_empty() {
-                    return;
+                let rest = self.push_whole_parts::<J>(data);
+                if rest.len() < data.len() {
+                    // Parts were added: the limit first, again.
+                    data = rest;
+                    continue;
                 }
             }
             let room = self.part_size.bytes() - self.current.count();
@@ -498,6 +503,7 @@ fn group_checksums(bytes: &[u8], part: usize, out: &mut [Checksums]) {
 #[cfg(feature = "rayon")]
 mod parallel_parts {
     use super::MultipartHasher;
+    use crate::PartSize;
     use crate::io::{FileKind, FileRange, check_end, kind_of, update_from_file};
     use crate::join::{Join, RayonJoin, SerialJoin, Update};
     use crate::read::{FileAt, Source};
@@ -527,23 +533,73 @@ mod parallel_parts {
         };
         let reported_end = range.end.map_or(len, |end| end.min(len));
         let first = range.start.saturating_add(room);
-        let whole_parts = reported_end.saturating_sub(first) / part;
+        // Never past 10,000 parts, even if the file has grown since its size was checked: the
+        // bytes after these go through the read loop, which stops at the limit.
+        let parts_left = PartSize::MAX_PARTS.saturating_sub(hasher.parts.len() as u64 + 1);
+        let whole_parts = (reported_end.saturating_sub(first) / part).min(parts_left);
         // One part gains nothing from this.
         if whole_parts < 2 {
             return update_from_file::<RayonJoin, _>(hasher, file, range);
         }
         let before = hasher.clone();
-        let count_before = hasher.count();
-        let head = FileRange {
-            start: range.start,
-            end: Some(first),
+        // Bytes of the range hashed so far, so errors speak of the caller's range.
+        let mut end = read_through(hasher, file, range.start, Some(first))?;
+        if end == first {
+            match hash_whole_parts(file, first, part, whole_parts) {
+                Ok(hashed) => {
+                    hashed
+                        .into_iter()
+                        .for_each(|checksums| hasher.push_part(checksums));
+                    end = first + whole_parts * part;
+                    end = read_through(hasher, file, end, range.end)?;
+                }
+                Err(Stop::Io(error)) => return Err(error),
+                Err(Stop::EndAt(at)) => end = at,
+            }
+        }
+        if end < reported_end && range.end.is_none_or(|range_end| end < range_end) {
+            // Ended early: an error if the range was bounded or the file has shrunk.
+            check_end(file, range, len, end)?;
+            if end < first + whole_parts * part {
+                // It holds less than it reports without having shrunk: hash what it holds.
+                *hasher = before;
+                return update_from_file::<RayonJoin, _>(hasher, file, range);
+            }
+        }
+        check_end(file, range, len, end)
+    }
+
+    /// Adds the bytes of `file` from `start` up to `end` (or its end) through the parallel read
+    /// loop; returns the offset where they stopped.
+    fn read_through(
+        hasher: &mut MultipartHasher,
+        file: &File,
+        start: u64,
+        end: Option<u64>,
+    ) -> io::Result<u64> {
+        let before = hasher.count();
+        let reader = FileAt {
+            file,
+            offset: start,
+            end,
         };
-        update_from_file::<RayonJoin, _>(hasher, file, head)?;
-        // At most 10,000: the size the file reports was checked against the part size.
-        let mut hashed = vec![None::<Checksums>; whole_parts as usize];
+        crate::read::update_reader_rayon(hasher, reader)?;
+        Ok(start + (hasher.count() - before))
+    }
+
+    /// The checksums of the `count` parts of `part` bytes from `first`, in order. The buffers
+    /// are freed before it returns.
+    fn hash_whole_parts(
+        file: &File,
+        first: u64,
+        part: u64,
+        count: u64,
+    ) -> Result<Vec<Checksums>, Stop> {
+        // At most 10,000 parts.
+        let mut hashed = vec![None::<Checksums>; count as usize];
         let threads = RayonJoin::threads();
         // Every thread gets parts, in groups as even as the count allows.
-        let group = group(part, threads).min((whole_parts as usize).div_ceil(threads));
+        let group = group(part, threads).min((count as usize).div_ceil(threads));
         let buffer_size = if group > 1 {
             group * part as usize
         } else {
@@ -558,27 +614,8 @@ mod parallel_parts {
             buffer_size,
             buffers: Mutex::new(Vec::new()),
         };
-        match tasks.hash(first, &mut hashed) {
-            Ok(()) => {}
-            Err(Stop::Io(error)) => return Err(error),
-            Err(Stop::EndAt(end)) => {
-                check_end(file, range, len, end)?;
-                // The file holds less than it reports and has not shrunk: hash what it holds.
-                *hasher = before;
-                return update_from_file::<RayonJoin, _>(hasher, file, range);
-            }
-        }
-        for checksums in hashed.into_iter().flatten() {
-            hasher.push_part(checksums);
-        }
-        let rest = FileRange {
-            start: first + whole_parts * part,
-            end: range.end,
-        };
-        update_from_file::<RayonJoin, _>(hasher, file, rest)?;
-        // A file that shrank after its whole parts were read is an error, as on every path.
-        let end = range.start + (hasher.count() - count_before);
-        check_end(file, range, len, end)
+        tasks.hash(first, &mut hashed)?;
+        Ok(hashed.into_iter().flatten().collect())
     }
 
     /// The most parts whose SHA-256s are hashed together in one engine call: as many as fit in
@@ -1098,6 +1135,41 @@ mod tests {
         assert_eq!(error.archive_size, (10_000 << 20) + 100);
         // Past the limit nothing more is hashed or kept: bytes are only counted.
         assert_eq!((hasher.parts.len(), hasher.current.count()), (10_000, 0));
+    }
+
+    /// Whole parts hashed side by side stop at the limit too, whatever the split of the input.
+    #[test]
+    fn whole_parts_stop_at_ten_thousand() {
+        let mib = PartSize::MIN.bytes();
+        let data = vec![3u8; 16 << 20];
+        for (closed, current) in [(9_998, 0), (9_997, 5), (9_999, 0), (10_000, 0)] {
+            let mut hasher = at_the_limit();
+            hasher.parts.truncate(closed);
+            hasher.closed = closed as u64 * mib;
+            hasher.update(&data[..current]);
+            hasher.update(&data);
+            assert_eq!(
+                hasher.parts.len(),
+                10_000,
+                "{closed} parts, {current} bytes"
+            );
+            assert_eq!(
+                hasher.count(),
+                closed as u64 * mib + current as u64 + (16 << 20)
+            );
+            #[cfg(feature = "rayon")]
+            {
+                let mut hasher = at_the_limit();
+                hasher.parts.truncate(closed);
+                hasher.closed = closed as u64 * mib;
+                hasher.update_rayon(&data[..current]).update_rayon(&data);
+                assert_eq!(
+                    hasher.parts.len(),
+                    10_000,
+                    "{closed} parts, {current} bytes"
+                );
+            }
+        }
     }
 
     #[test]

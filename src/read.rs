@@ -148,9 +148,9 @@ fn serial_buffer_size() -> usize {
 /// never touch the pool. After it, two buffers of [`read_ahead_buffer_size`]: the calling thread
 /// fills one while the other is hashed with `RayonJoin`. Blocks start at 4 MiB and double up to
 /// the buffer's size, so that a short input is read and hashed in a few overlapping steps
-/// instead of one read then one hash, and each ends where the input so far is a multiple of its
-/// size: every block after the first few is whole batches of the leaf engine, split evenly
-/// between the threads. The buffers are allocated zeroed, so their pages cost nothing until a
+/// instead of one read then one hash, and each is lengthened (within the buffer) to end where
+/// the input so far is a multiple of a leaf-engine batch: every block after the first few is
+/// whole batches, split evenly between the threads. The buffers are allocated zeroed, so their pages cost nothing until a
 /// read fills them, and a block never touches more of them than its own length. If the calling
 /// thread is itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
 /// pool of one thread cannot deadlock.
@@ -201,8 +201,8 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
 /// calling thread reads, and each block it reads is hashed by a pool job of its own.
 ///
 /// The first 1 MiB (or the rest of the leaf in progress) goes through [`stream`], so small
-/// inputs never touch the pool. After it, blocks of one leaf-engine batch (the first two of 4
-/// and 8 MiB, so a short input is read and hashed in overlapping steps): a job hashes the whole
+/// inputs never touch the pool. After it, blocks of up to one leaf-engine batch (from 4 MiB,
+/// doubling, so a short input is read and hashed in overlapping steps): a job hashes the whole
 /// leaves of its block in one engine call and sends their digests back; the calling thread
 /// pushes them in order and hashes a last partial leaf itself. Unlike [`update_reader_rayon`],
 /// blocks do not wait for each other: while the calling thread reads one, earlier ones are

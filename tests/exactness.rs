@@ -403,6 +403,12 @@ fn ranges_far_past_the_end_are_errors_at_once() {
             );
         }
     }
+    // The error names the caller's range and where it really starts to fail.
+    let error = TreeHasher::new().update_file(&file, 12..20).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the file has no byte 12, where the range 12..20 starts"
+    );
     let at_the_end = TreeHasher::new()
         .update_file(&file, 10..)
         .unwrap()
@@ -460,4 +466,75 @@ fn a_block_device_is_hashed_by_offsets() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Every way a multipart hasher reads a file names the caller's range when the file ends
+/// before it, even the one that hashes whole parts side by side and the rest apart.
+#[test]
+fn multipart_errors_name_the_callers_range() {
+    let data = splitmix64_bytes(83, 3 * MIB + 5);
+    let temp = TempFile::new("multipart-range-error", &data);
+    let file = File::open(temp.path()).unwrap();
+    let len = data.len() as u64;
+    let expected = format!(
+        "the file ends at byte {len}, before the end of the range 0..{}",
+        len + 1
+    );
+    let serial = MultipartHasher::new(PartSize::MIN)
+        .update_file(&file, 0..len + 1)
+        .unwrap_err();
+    assert_eq!(serial.to_string(), expected);
+    #[cfg(feature = "rayon")]
+    {
+        let parallel = MultipartHasher::new(PartSize::MIN)
+            .update_file_rayon(&file, 0..len + 1)
+            .unwrap_err();
+        assert_eq!(parallel.to_string(), expected);
+    }
+}
+
+/// A file that grows while a multipart hasher near the 10,000-part limit hashes it never makes
+/// it hold more than 10,000 parts: the growth can fall between the check of the file's size
+/// and the reading of its whole parts, so each round races a thread that keeps resizing it.
+#[cfg(feature = "rayon")]
+#[test]
+fn a_growing_file_never_takes_a_multipart_hasher_past_10000_parts() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let zeros = vec![0u8; 16 * MIB];
+    let mut near_the_limit = MultipartHasher::new(PartSize::MIN);
+    for _ in 0..624 {
+        near_the_limit.update(&zeros);
+    }
+    near_the_limit.update(&zeros[..14 * MIB]);
+    assert_eq!(near_the_limit.count(), 9_998 * MIB as u64);
+    let temp = TempFile::new("growing-near-the-limit", b"");
+    let stop = Arc::new(AtomicBool::new(false));
+    let resizer = {
+        let writer = OpenOptions::new().write(true).open(temp.path()).unwrap();
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut big = false;
+            while !stop.load(Ordering::Relaxed) {
+                writer
+                    .set_len(if big { 6 * MIB as u64 } else { MIB as u64 })
+                    .unwrap();
+                big = !big;
+            }
+        })
+    };
+    let file = File::open(temp.path()).unwrap();
+    // The parts it holds, as its `Debug` shows them.
+    let held = |hasher: &MultipartHasher| format!("{hasher:?}").matches("PartChecksums").count();
+    for round in 0..1000 {
+        let mut hasher = near_the_limit.clone();
+        let result = hasher.update_file_rayon(&file, ..).map(drop);
+        assert!(held(&hasher) <= 10_000, "round {round}: {result:?}");
+        // Past the limit it only counts bytes.
+        hasher.update(&zeros);
+        assert!(held(&hasher) <= 10_000, "round {round}, after more bytes");
+    }
+    stop.store(true, Ordering::Relaxed);
+    resizer.join().unwrap();
 }
