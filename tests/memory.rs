@@ -48,8 +48,10 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 
 #[test]
 fn parallel_read_paths_stay_within_their_stated_memory() {
-    // Slack for thread stacks, the digests and the allocator.
-    let slack = 4 * MIB;
+    // Slack for thread stacks, the digests, and what the allocator keeps of freed buffers (a
+    // resident set counts those too: glibc serves buffers below its moving mmap threshold from
+    // the heap and keeps them after they are freed).
+    let slack = 16 * MIB;
     for threads in [1, 2, 3] {
         let pool = pool(threads);
         // TreeHasher::update_reader_rayon: at most `read_ahead_blocks` blocks of a batch.
