@@ -2,7 +2,7 @@
 //! UploadArchive or UploadMultipartPart request.
 
 use crate::join::{Join, SerialJoin, Update};
-use crate::{Sha256Hash, TreeHash, TreeHasher};
+use crate::{CHUNK_SIZE, Sha256Hash, TreeHash, TreeHasher};
 use sha2::Sha256;
 #[cfg(feature = "std")]
 use std::{fs::File, io, ops::RangeBounds};
@@ -73,8 +73,12 @@ impl Checksums {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ChecksumHasher {
+    /// Below 1 MiB, empty: the first leaf is the SHA-256's input so far, hashed once, by the
+    /// SHA-256. From 1 MiB on, every byte.
     tree: TreeHasher,
     sha256: Sha256,
+    /// Bytes added so far.
+    count: u64,
 }
 
 impl ChecksumHasher {
@@ -242,7 +246,7 @@ impl ChecksumHasher {
     /// ```
     #[must_use]
     pub fn count(&self) -> u64 {
-        self.tree.count()
+        self.count
     }
 
     /// Both hashes of the bytes so far; the hasher is unchanged.
@@ -254,18 +258,42 @@ impl ChecksumHasher {
     /// ```
     #[must_use]
     pub fn finalize(&self) -> Checksums {
+        let sha256 = <[u8; 32]>::from(sha2::Digest::finalize(self.sha256.clone()));
         Checksums {
-            tree_hash: self.tree.finalize(),
-            sha256: Sha256Hash::from(<[u8; 32]>::from(sha2::Digest::finalize(
-                self.sha256.clone(),
-            ))),
+            // Up to 1 MiB, the tree hash is the SHA-256.
+            tree_hash: if self.count < CHUNK_SIZE as u64 {
+                TreeHash::from(sha256)
+            } else {
+                self.tree.finalize()
+            },
+            sha256: Sha256Hash::from(sha256),
         }
     }
 }
 
 impl Update for ChecksumHasher {
     /// Both hashes; under a parallel `J` and from 2 MiB on, the SHA-256 beside the tree hash.
-    fn update_with<J: Join>(&mut self, data: &[u8]) {
+    fn update_with<J: Join>(&mut self, mut data: &[u8]) {
+        let chunk = CHUNK_SIZE as u64;
+        if self.count < chunk {
+            // The first leaf: its bytes go to the SHA-256 alone, and its hash is the SHA-256
+            // of them, taken once they are all there.
+            let room = usize::try_from(chunk - self.count).unwrap_or(usize::MAX);
+            let (head, rest) = data.split_at(data.len().min(room));
+            sha2::Digest::update(&mut self.sha256, head);
+            self.count += head.len() as u64;
+            if self.count == chunk {
+                let leaf = sha2::Digest::finalize(self.sha256.clone());
+                let leaf = TreeHash::from(<[u8; 32]>::from(leaf));
+                let first = |_: u64, out: &mut [TreeHash]| {
+                    out.fill(leaf);
+                    Ok::<(), core::convert::Infallible>(())
+                };
+                let Ok(()) = self.tree.push_chunks::<SerialJoin, _>(1, &first);
+            }
+            data = rest;
+        }
+        self.count += data.len() as u64;
         let (tree, sha256) = (&mut self.tree, &mut self.sha256);
         if J::PARALLEL && data.len() >= 2 * crate::CHUNK_SIZE {
             J::join(
@@ -281,6 +309,6 @@ impl Update for ChecksumHasher {
     }
 
     fn count(&self) -> u64 {
-        self.tree.count()
+        self.count
     }
 }

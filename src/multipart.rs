@@ -471,6 +471,16 @@ fn group_checksums(bytes: &[u8], part: usize, out: &mut [Checksums]) {
     let mut sha256 = [TreeHash::ZERO; crate::leaves::MAX_LANES];
     let sha256 = &mut sha256[..out.len()];
     crate::leaves::hash_leaves(bytes, part, sha256);
+    if part == crate::CHUNK_SIZE {
+        // A part of one leaf: its tree hash is its SHA-256.
+        for (checksums, sha256) in out.iter_mut().zip(sha256.iter()) {
+            *checksums = Checksums {
+                tree_hash: *sha256,
+                sha256: crate::Sha256Hash::from(*sha256.as_bytes()),
+            };
+        }
+        return;
+    }
     let leaves_per_part = part / crate::CHUNK_SIZE;
     let mut leaves = vec![TreeHash::ZERO; out.len() * leaves_per_part];
     crate::leaves::hash_leaves(bytes, crate::CHUNK_SIZE, &mut leaves);
