@@ -499,15 +499,17 @@ fn group_checksums(bytes: &[u8], part: usize, out: &mut [Checksums]) {
 /// blocks leaves it on one thread: that SHA-256 would set the pace. So whole parts are the unit
 /// of work here, read with positional reads by the thread that hashes them:
 /// - parts small enough that four or more fit in a thread's share of 64 MiB (8 MiB parts on 2
-///   threads) are read a group at a time, and the group's SHA-256s are hashed together by the
-///   leaf engine, one part per lane, like its leaves;
+///   threads) are read a group at a time (groups cut so every thread gets one), and the
+///   group's SHA-256s go to the leaf engine together, one part per lane when there are four or
+///   more;
 /// - larger parts are hashed one per task, each through a buffer of one leaf-engine batch
 ///   (fewer leaves on many threads; [`read_chunks`]).
 ///
 /// Either way the parts' SHA-256s run on every thread at once, in at most 64 MiB of buffers
-/// (plus 1 MiB per thread past 64 threads). The part in progress is finished first and the
-/// bytes after the last whole part go through the usual file path; the result is that of
-/// `update_file`, with the same checks.
+/// (plus 1 MiB per thread past 64 threads), freed before the rest is read. The part in
+/// progress is finished first and the bytes after the last whole part go through the
+/// read-ahead loop; one check of where the bytes ended, against the caller's range, makes the
+/// result and the errors those of `update_file`.
 ///
 /// [`read_chunks`]: crate::io::positional::read_chunks
 #[cfg(feature = "rayon")]
@@ -552,7 +554,8 @@ mod parallel_parts {
             return update_from_file::<RayonJoin, _>(hasher, file, range);
         }
         let before = hasher.clone();
-        // Bytes of the range hashed so far, so errors speak of the caller's range.
+        // The offset the range's bytes have been read up to, checked against the caller's
+        // range (not the pieces'), so errors speak of it.
         let mut end = read_through(hasher, file, range.start, Some(first))?;
         if end == first {
             match hash_whole_parts(file, first, part, whole_parts) {
