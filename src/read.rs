@@ -247,13 +247,9 @@ pub(crate) fn update_tree_reader_rayon(
                 Some(buffer) => buffer,
                 None if number < most_blocks => Vec::new(),
                 None => {
-                    let block = wait_for(&returned)?;
-                    let Some(digests) = block.digests else {
-                        return Err(job_failed());
-                    };
-                    back.insert(block.number, digests);
+                    let buffer = take_back(wait_for(&returned)?, &mut back)?;
                     push_in_order(hasher, &mut back, &mut pushed);
-                    block.buffer
+                    buffer
                 }
             };
             if buffer.len() < block_size {
@@ -289,11 +285,7 @@ pub(crate) fn update_tree_reader_rayon(
                 return Ok(());
             }
             while let Ok(block) = returned.try_recv() {
-                let Some(digests) = block.digests else {
-                    return Err(job_failed());
-                };
-                back.insert(block.number, digests);
-                free.push(block.buffer);
+                free.push(take_back(block, &mut back)?);
             }
             push_in_order(hasher, &mut back, &mut pushed);
             block_size = (2 * block_size).min(batch);
@@ -350,6 +342,17 @@ impl Drop for Reply {
         // The receiver lives until every job has finished.
         let _ = self.to.send(block);
     }
+}
+
+/// Files the digests of a block back from its job under its number; returns its buffer.
+#[cfg(feature = "rayon")]
+fn take_back(
+    block: Block,
+    back: &mut std::collections::BTreeMap<u64, Vec<TreeHash>>,
+) -> io::Result<Vec<u8>> {
+    let digests = block.digests.ok_or_else(job_failed)?;
+    back.insert(block.number, digests);
+    Ok(block.buffer)
 }
 
 /// The error for a block whose digests never came back: never a hash without them.

@@ -11,11 +11,17 @@ use glacier_tree_hash::{
 };
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::ops::{Bound, RangeBounds};
 use support::{MIB, TempFile, splitmix64_bytes};
 
 /// Every file entry point over the whole of `file`: they all agree, or the test says which not.
 fn every_file_path(file: &File) -> io::Result<TreeHash> {
     let serial = TreeHasher::new().update_file(file, ..)?.finalize();
+    for (name, way) in tree_file_ways() {
+        let mut hasher = TreeHasher::new();
+        way(&mut hasher, file, bounds(&..))?;
+        assert_eq!(hasher.finalize(), serial, "TreeHasher::{name}");
+    }
     let checksums = ChecksumHasher::new().update_file(file, ..)?.finalize();
     let multipart = MultipartHasher::new(PartSize::MIN)
         .update_file(file, ..)?
@@ -25,8 +31,6 @@ fn every_file_path(file: &File) -> io::Result<TreeHash> {
     assert_eq!(multipart.tree_hash, serial, "MultipartHasher::update_file");
     #[cfg(feature = "rayon")]
     {
-        let parallel = TreeHasher::new().update_file_rayon(file, ..)?.finalize();
-        assert_eq!(parallel, serial, "TreeHasher::update_file_rayon");
         let checksums = ChecksumHasher::new()
             .update_file_rayon(file, ..)?
             .finalize();
@@ -35,17 +39,38 @@ fn every_file_path(file: &File) -> io::Result<TreeHash> {
             "ChecksumHasher::update_file_rayon"
         );
     }
-    #[cfg(feature = "mmap")]
-    {
-        let mapped = TreeHasher::new().update_mmap(file, ..)?.finalize();
-        assert_eq!(mapped, serial, "TreeHasher::update_mmap");
-        #[cfg(feature = "rayon")]
-        {
-            let mapped = TreeHasher::new().update_mmap_rayon(file, ..)?.finalize();
-            assert_eq!(mapped, serial, "TreeHasher::update_mmap_rayon");
-        }
-    }
     Ok(serial)
+}
+
+/// A byte range of a file, bounded or not.
+type Bounds = (Bound<u64>, Bound<u64>);
+
+/// A way a `TreeHasher` takes a byte range of a file, and its name.
+type FileWay = (
+    &'static str,
+    fn(&mut TreeHasher, &File, Bounds) -> io::Result<()>,
+);
+
+/// `range` as bounds.
+fn bounds(range: &impl RangeBounds<u64>) -> Bounds {
+    (range.start_bound().cloned(), range.end_bound().cloned())
+}
+
+/// Every way a `TreeHasher` takes a byte range of a file, in this build.
+fn tree_file_ways() -> Vec<FileWay> {
+    vec![
+        ("update_file", |h, f, r| h.update_file(f, r).map(drop)),
+        #[cfg(feature = "rayon")]
+        ("update_file_rayon", |h, f, r| {
+            h.update_file_rayon(f, r).map(drop)
+        }),
+        #[cfg(feature = "mmap")]
+        ("update_mmap", |h, f, r| h.update_mmap(f, r).map(drop)),
+        #[cfg(all(feature = "mmap", feature = "rayon"))]
+        ("update_mmap_rayon", |h, f, r| {
+            h.update_mmap_rayon(f, r).map(drop)
+        }),
+    ]
 }
 
 /// `/proc/version` reports 0 bytes but holds a line of text.
@@ -130,49 +155,30 @@ fn ranges_of_a_file_are_exact_and_checked() {
         len - 5..len,
     ] {
         let bytes = &data[range.start as usize..range.end as usize];
-        let hash = TreeHasher::new()
-            .update_file(&file, range.clone())
-            .unwrap()
-            .finalize();
-        assert_eq!(hash, tree_hash(bytes), "{range:?}");
         let checksums = ChecksumHasher::new()
             .update_file(&file, range.clone())
             .unwrap()
             .finalize();
         assert_eq!(checksums, Checksums::of(bytes), "{range:?}");
-        #[cfg(feature = "rayon")]
-        {
-            // After a partial leaf, so the positional path starts mid-leaf.
-            let mut hasher = TreeHasher::new();
-            hasher.update(b"prefix");
-            hasher.update_file_rayon(&file, range.clone()).unwrap();
-            let expected = [&b"prefix"[..], bytes].concat();
-            assert_eq!(hasher.finalize(), tree_hash(&expected), "{range:?}");
-        }
-        #[cfg(feature = "mmap")]
-        {
-            // Maps start at any offset, after any partial leaf.
-            let mapped = TreeHasher::new()
-                .update_mmap(&file, range.clone())
-                .unwrap()
-                .finalize();
-            assert_eq!(mapped, tree_hash(bytes), "{range:?}, update_mmap");
-            #[cfg(feature = "rayon")]
-            {
+        // From a leaf boundary, and after a partial leaf (maps and positional reads then start
+        // mid-leaf, at any offset).
+        for (name, way) in tree_file_ways() {
+            for prefix in [&b""[..], b"prefix"] {
                 let mut hasher = TreeHasher::new();
-                hasher.update(b"prefix");
-                hasher.update_mmap_rayon(&file, range.clone()).unwrap();
-                let expected = [&b"prefix"[..], bytes].concat();
-                assert_eq!(hasher.finalize(), tree_hash(&expected), "{range:?}, mapped");
+                hasher.update(prefix);
+                way(&mut hasher, &file, bounds(&range)).unwrap();
+                let expected = tree_hash(&[prefix, bytes].concat());
+                assert_eq!(hasher.finalize(), expected, "{name}, {range:?}, {prefix:?}");
             }
         }
     }
-    #[cfg(feature = "mmap")]
-    {
-        let error = TreeHasher::new()
-            .update_mmap(&file, len - 1..len + 1)
-            .unwrap_err();
-        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "update_mmap");
+    for (name, way) in tree_file_ways() {
+        let error = way(&mut TreeHasher::new(), &file, bounds(&(len - 1..len + 1))).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "{name}");
+        assert!(
+            error.to_string().contains(&format!("ends at byte {len}")),
+            "{name}: {error}"
+        );
     }
     let from_middle = TreeHasher::new()
         .update_file(&file, 3 * MIB as u64..)
@@ -180,13 +186,6 @@ fn ranges_of_a_file_are_exact_and_checked() {
         .finalize();
     assert_eq!(from_middle, tree_hash(&data[3 * MIB..]));
 
-    let mut hasher = TreeHasher::new();
-    let error = hasher.update_file(&file, len - 1..len + 1).unwrap_err();
-    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
-    assert!(
-        error.to_string().contains(&format!("ends at byte {len}")),
-        "{error}"
-    );
     #[allow(clippy::reversed_empty_ranges)]
     let backwards = TreeHasher::new().update_file(&file, 5..4).unwrap_err();
     assert_eq!(backwards.kind(), io::ErrorKind::InvalidInput);
