@@ -145,15 +145,15 @@ fn serial_buffer_size() -> usize {
 /// while the calling thread reads one block ahead.
 ///
 /// The first 1 MiB goes through [`stream`], with no buffer and no other thread, so small inputs
-/// never touch the pool. After it, two buffers of [`read_ahead_buffer_size`]: the calling thread
-/// fills one while the other is hashed with `RayonJoin`. Blocks start at 4 MiB and double up to
-/// the buffer's size, so that a short input is read and hashed in a few overlapping steps
-/// instead of one read then one hash, and each is lengthened (within the buffer) to end where
-/// the input so far is a multiple of a leaf-engine batch: every block after the first few is
-/// whole batches, split evenly between the threads. The buffers are allocated zeroed, so their pages cost nothing until a
-/// read fills them, and a block never touches more of them than its own length. If the calling
-/// thread is itself one of the pool's, waiting at the end of the scope runs pool jobs, so a
-/// pool of one thread cannot deadlock.
+/// never touch the pool. After it, two buffers of up to [`read_ahead_buffer_size`]: the calling
+/// thread fills one while the other is hashed with `RayonJoin`. Blocks start at 4 MiB and double
+/// up to the buffer size, so that a short input is read and hashed in a few overlapping steps
+/// instead of one read then one hash, and each is lengthened (within the buffer size) to end
+/// where the input so far is a multiple of a leaf-engine batch: every block after the first few
+/// is whole batches, split evenly between the threads. A buffer too small for the next block is
+/// replaced by a fresh zeroed one (its pages cost nothing until the read fills them), never
+/// grown by writing zeros into it. If the calling thread is itself one of the pool's, waiting
+/// at the end of the scope runs pool jobs, so a pool of one thread cannot deadlock.
 #[cfg(feature = "rayon")]
 pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
     use crate::join::RayonJoin;
