@@ -159,20 +159,14 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
     use crate::join::RayonJoin;
 
     let mut source = Source::new(reader);
-    let chunk = crate::CHUNK_SIZE as u64;
-    if stream(&mut source, chunk, hasher)? < chunk || source.ended() {
+    let Some(first) = next_byte_after(&mut source, crate::CHUNK_SIZE as u64, hasher)? else {
         return Ok(());
-    }
-    // Allocate the buffers only once there is more: one byte tells.
-    let mut first = [0u8; 1];
-    if source.fill(&mut first)? == 0 {
-        return Ok(());
-    }
+    };
     let buffer_size = read_ahead_buffer_size();
     let mut block_size = (4 << 20).min(buffer_size);
     let mut read = hasher.count();
     let mut current = vec![0u8; block_size];
-    current[0] = first[0];
+    current[0] = first;
     let mut current_len = 1 + source.fill(&mut current[1..])?;
     let mut next = Vec::new();
     while current_len > 0 {
@@ -220,17 +214,12 @@ pub(crate) fn update_tree_reader_rayon(
 
     let mut source = Source::new(reader);
     let head = match hasher.leaf_room() {
-        0 => CHUNK_SIZE as u64,
-        room => room as u64,
+        0 => CHUNK_SIZE,
+        room => room,
     };
-    if stream(&mut source, head, hasher)? < head || source.ended() {
+    let Some(first) = next_byte_after(&mut source, head as u64, hasher)? else {
         return Ok(());
-    }
-    // No buffer, no pool unless there is more: one byte tells.
-    let mut first = [0u8; 1];
-    if source.fill(&mut first)? == 0 {
-        return Ok(());
-    }
+    };
     let batch = tree_block_size();
     let most_blocks = read_ahead_blocks();
     let (done, returned) = mpsc::channel::<Block>();
@@ -257,7 +246,7 @@ pub(crate) fn update_tree_reader_rayon(
                 buffer = vec![0u8; block_size];
             }
             let n = if number == 0 {
-                buffer[0] = first[0];
+                buffer[0] = first;
                 1 + source.fill(&mut buffer[1..block_size])?
             } else {
                 source.fill(&mut buffer[..block_size])?
@@ -418,6 +407,22 @@ pub fn tree_block_size() -> usize {
 pub fn read_ahead_blocks() -> u64 {
     let most = ((128 << 20) / tree_block_size()).max(3);
     (rayon::current_num_threads() + 2).min(most) as u64
+}
+
+/// Passes the first `head` bytes of `source` to `hasher` through [`stream`], then reads the
+/// byte after them: `None` at the end. The read-ahead pipelines allocate no buffer and touch no
+/// pool until this says there is more.
+#[cfg(feature = "rayon")]
+fn next_byte_after<H: Update>(
+    source: &mut Source<impl Read>,
+    head: u64,
+    hasher: &mut H,
+) -> io::Result<Option<u8>> {
+    if stream(source, head, hasher)? < head || source.ended() {
+        return Ok(None);
+    }
+    let mut byte = [0u8; 1];
+    Ok((source.fill(&mut byte)? == 1).then_some(byte[0]))
 }
 
 /// The length of the next block after `read` bytes: `block_size`, made longer (up to

@@ -366,21 +366,13 @@ fn ranges_far_past_the_end_are_errors_at_once() {
         1u64 << 40..u64::MAX,
         5..1u64 << 34,
     ] {
-        let mut hasher = TreeHasher::new();
-        let error = hasher.update_file(&file, range.clone()).unwrap_err();
-        assert_eq!(
-            error.kind(),
-            io::ErrorKind::UnexpectedEof,
-            "{range:?}: {error}"
-        );
-        #[cfg(feature = "rayon")]
-        {
-            let mut hasher = TreeHasher::new();
-            let error = hasher.update_file_rayon(&file, range.clone()).unwrap_err();
+        for (name, way) in tree_file_ways() {
+            let error = way(&mut TreeHasher::new(), &file, bounds(&range)).unwrap_err();
+            let kind = error.kind();
             assert_eq!(
-                error.kind(),
+                kind,
                 io::ErrorKind::UnexpectedEof,
-                "{range:?}: {error}"
+                "{name}, {range:?}: {error}"
             );
         }
     }
