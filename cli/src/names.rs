@@ -17,10 +17,11 @@ pub fn escape_for_list(name: &OsStr) -> (bool, Vec<u8>) {
 }
 
 /// The name as `--check` prints it before `: OK`: like sha256sum, escaped (with a leading
-/// backslash) only when it holds a newline, which would otherwise split the line.
+/// backslash) only when it holds a newline, which would otherwise split the line, or a NUL
+/// (which no file name holds, but a list line may), shown as `\0`.
 pub fn escape_for_check_output(name: &OsStr) -> Vec<u8> {
     let bytes = name_bytes(name);
-    if !bytes.contains(&b'\n') {
+    if !bytes.iter().any(|&byte| matches!(byte, b'\n' | b'\0')) {
         return bytes.into_owned();
     }
     let mut text = vec![b'\\'];
@@ -35,6 +36,8 @@ fn escape(bytes: &[u8]) -> Vec<u8> {
             b'\\' => text.extend_from_slice(b"\\\\"),
             b'\n' => text.extend_from_slice(b"\\n"),
             b'\r' => text.extend_from_slice(b"\\r"),
+            // Never in a name the system gives; only in a name read from a list.
+            b'\0' => text.extend_from_slice(b"\\0"),
             byte => text.push(byte),
         }
     }
@@ -168,6 +171,7 @@ mod tests {
             escape_for_check_output(OsStr::new("a\\b\nc")),
             b"\\a\\\\b\\nc"
         );
+        assert_eq!(escape_for_check_output(OsStr::new("a\0b")), b"\\a\\0b");
     }
 
     #[test]

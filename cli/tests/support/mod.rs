@@ -1,5 +1,6 @@
 //! Running the real binary (and sha256sum) with a time limit, in a temporary directory.
-#![allow(dead_code)]
+// Each test file uses a part of it.
+#![allow(dead_code, unused_imports)]
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -1,0 +1,255 @@
+//! Hashing an input: one open `File` each, on a thread pool built only when an input is big
+//! enough to use it, with as many threads as it can use.
+
+use crate::args::Args;
+use crate::platform;
+use crate::progress::{self, Progress};
+use glacier_tree_hash::{
+    ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
+};
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Bound;
+use std::time::Duration;
+
+/// Input of at most this many bytes is hashed on the calling thread, with no thread pool.
+const SERIAL_LIMIT: u64 = 1 << 20;
+
+/// What to compute for an input.
+#[derive(Clone, Copy, Debug)]
+pub enum What {
+    /// The tree hash.
+    Tree,
+    /// The tree hash and the linear SHA-256.
+    Both,
+    /// Every part's checksums and the archive's tree hash.
+    Parts(PartSize),
+}
+
+/// What was computed for an input.
+pub enum Hashed {
+    Tree(TreeHash),
+    Both { checksums: Checksums, size: u64 },
+    Parts(MultipartSummary),
+}
+
+/// The hashers the tool drives, behind one interface.
+trait Hasher: Send {
+    fn new_for(what: What) -> Self;
+    fn bytes(&mut self, data: &[u8]);
+    fn file(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()>;
+    fn file_rayon(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()>;
+    fn reader_rayon(&mut self, reader: impl Read) -> io::Result<()>;
+}
+
+macro_rules! hasher {
+    ($type:ty, $new:expr) => {
+        impl Hasher for $type {
+            fn new_for(what: What) -> Self {
+                #[allow(clippy::redundant_closure_call)]
+                ($new)(what)
+            }
+            fn bytes(&mut self, data: &[u8]) {
+                self.update(data);
+            }
+            fn file(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()> {
+                self.update_file(file, range).map(|_| ())
+            }
+            fn file_rayon(
+                &mut self,
+                file: &File,
+                range: (Bound<u64>, Bound<u64>),
+            ) -> io::Result<()> {
+                self.update_file_rayon(file, range).map(|_| ())
+            }
+            fn reader_rayon(&mut self, reader: impl Read) -> io::Result<()> {
+                self.update_reader_rayon(reader).map(|_| ())
+            }
+        }
+    };
+}
+
+hasher!(TreeHasher, |_| TreeHasher::new());
+hasher!(ChecksumHasher, |_| ChecksumHasher::new());
+hasher!(MultipartHasher, |what| match what {
+    What::Parts(size) => MultipartHasher::new(size),
+    _ => MultipartHasher::new(PartSize::MIN),
+});
+
+/// Hashes inputs, keeping the thread pool between them.
+pub struct Hashing {
+    /// The most threads a pool may have.
+    max_threads: usize,
+    /// The pool so far, and its thread count.
+    pool: Option<(usize, rayon::ThreadPool)>,
+    /// Whether a progress bar may be drawn at all (terminal, no --no-progress).
+    progress: bool,
+}
+
+impl Hashing {
+    pub fn new(args: &Args) -> Hashing {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let requested = args
+            .threads
+            .map(|n| n as usize)
+            .or_else(|| {
+                std::env::var("RAYON_NUM_THREADS")
+                    .ok()
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .filter(|&n| n > 0)
+            })
+            .unwrap_or(cores);
+        Hashing {
+            max_threads: requested.clamp(1, cores),
+            pool: None,
+            progress: progress::enabled(args.no_progress),
+        }
+    }
+
+    /// A pool with at least `wanted` threads (capped at `max_threads`), built on first need.
+    fn pool(&mut self, wanted: u64) -> io::Result<&rayon::ThreadPool> {
+        let wanted = usize::try_from(wanted)
+            .unwrap_or(usize::MAX)
+            .clamp(1, self.max_threads);
+        let reuse = matches!(&self.pool, Some((threads, _)) if *threads >= wanted);
+        if !reuse {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(wanted)
+                .build()
+                .map_err(|error| io::Error::other(format!("cannot start threads: {error}")))?;
+            self.pool = Some((wanted, pool));
+        }
+        match &self.pool {
+            Some((_, pool)) => Ok(pool),
+            None => Err(io::Error::other("no thread pool")),
+        }
+    }
+
+    /// Opens `name` (standard input for `-`) once and hashes it.
+    pub fn hash_named(&mut self, name: &OsStr, what: What) -> io::Result<Hashed> {
+        let file = if name == "-" {
+            platform::stdin_file()?
+        } else {
+            File::open(name)?
+        };
+        self.hash_file(&file, name, what)
+    }
+
+    /// Hashes the open `file` from its cursor (`pos..`), whatever kind of file it is.
+    fn hash_file(&mut self, file: &File, name: &OsStr, what: What) -> io::Result<Hashed> {
+        // Standard input that is a regular file is hashed from its offset, and left at the end
+        // of what was hashed, as sha256sum leaves it: `(read x; glacier-tree-hash) < f` hashes
+        // the rest of `f`, and `glacier-tree-hash - -  < f` hashes it, then nothing.
+        let stdin_start = if name == "-" && file.metadata()?.is_file() {
+            let mut cursor = file;
+            Some(cursor.stream_position()?)
+        } else {
+            None
+        };
+        let start = stdin_start.unwrap_or(0);
+        let (hashed, size) = match what {
+            What::Tree => {
+                let hasher = self.run::<TreeHasher>(file, name, start, what)?;
+                (Hashed::Tree(hasher.finalize()), hasher.count())
+            }
+            What::Both => {
+                let hasher = self.run::<ChecksumHasher>(file, name, start, what)?;
+                let size = hasher.count();
+                let checksums = hasher.finalize();
+                (Hashed::Both { checksums, size }, size)
+            }
+            What::Parts(_) => {
+                let hasher = self.run::<MultipartHasher>(file, name, start, what)?;
+                let summary = hasher
+                    .finalize()
+                    .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+                let size = summary.archive_size;
+                if size == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "empty input: Glacier refuses a multipart upload of 0 bytes \
+                         (send it with UploadArchive)",
+                    ));
+                }
+                (Hashed::Parts(summary), size)
+            }
+        };
+        if let Some(start) = stdin_start {
+            let mut cursor = file;
+            cursor.seek(SeekFrom::Start(start.saturating_add(size)))?;
+        }
+        Ok(hashed)
+    }
+
+    /// Hashes `file`: a regular file from `start`, anything else through its cursor.
+    fn run<H: Hasher>(
+        &mut self,
+        file: &File,
+        name: &OsStr,
+        start: u64,
+        what: What,
+    ) -> io::Result<H> {
+        let metadata = file.metadata()?;
+        if metadata.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "Is a directory",
+            ));
+        }
+        let mut hasher = H::new_for(what);
+        if metadata.is_file() {
+            let len = metadata.len();
+            let remaining = len.saturating_sub(start);
+            if let What::Parts(size) = what {
+                // Refused before the first read, whichever path reads it.
+                size.check_archive_size(remaining)
+                    .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+            }
+            if remaining <= SERIAL_LIMIT {
+                hasher.file(file, (Bound::Included(start), Bound::Unbounded))?;
+                return Ok(hasher);
+            }
+            let chunks = remaining.div_ceil(SERIAL_LIMIT);
+            let draw = progress::draws(self.progress, remaining);
+            let pool = self.pool(chunks)?;
+            let threads = pool.current_num_threads();
+            pool.install(|| {
+                if draw {
+                    let bar = Progress::new(name, Some(remaining), 0, Duration::ZERO);
+                    let segment = progress::segment_for(threads);
+                    let result = progress::by_segments(&bar, segment, start, len, |range| {
+                        hasher.file_rayon(file, range)
+                    });
+                    bar.clear();
+                    result
+                } else {
+                    hasher.file_rayon(file, (Bound::Included(start), Bound::Unbounded))
+                }
+            })?;
+            return Ok(hasher);
+        }
+        // A pipe, FIFO, terminal or device: read through the cursor, the first MiB and a byte
+        // here, so that a short stream needs no thread pool.
+        let mut reader = file;
+        let mut head = Vec::new();
+        (&mut reader)
+            .take(SERIAL_LIMIT + 1)
+            .read_to_end(&mut head)?;
+        if head.len() as u64 <= SERIAL_LIMIT {
+            // `read_to_end` stopped at the first `Ok(0)`: that is the end of the input.
+            hasher.bytes(&head);
+            return Ok(hasher);
+        }
+        let enabled = self.progress;
+        let pool = self.pool(u64::MAX)?;
+        pool.install(|| {
+            let mut counted =
+                progress::Counting::new(io::Cursor::new(head).chain(reader), name, enabled);
+            let result = hasher.reader_rayon(&mut counted);
+            counted.clear();
+            result
+        })?;
+        Ok(hasher)
+    }
+}
