@@ -9,14 +9,14 @@
 use crate::args::{Args, PROGRAM};
 use crate::hashing::{Hashed, Hashing, What};
 use crate::names::{self, describe, escape_for_check_output, quote};
-use crate::output::{Output, WriteFailed};
+use crate::output::{Output, WriteFailed, message};
 use crate::platform;
 use glacier_tree_hash::{Sha256Hash, TreeHash};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 
-/// The longest list line read, delimiter included: a name the system can open (4,096 bytes),
+/// The longest list line read, delimiter aside: a name the system can open (4,096 bytes),
 /// escaped (twice that), with both hashes and their separators, fits with room to spare. A
 /// longer line is malformed, and its bytes are skipped without being kept.
 const MAX_LINE: usize = 16 << 10;
@@ -116,8 +116,11 @@ fn parse_entry(line: &[u8], format: Format) -> Option<Entry> {
             rest.strip_prefix(b"  ")?,
         )
     } else {
-        // As sha256sum: one space, then a second space or `*` (binary mode), then the name.
-        let rest = rest.strip_prefix(b" ")?;
+        // As sha256sum: a space or tab, then a second space or `*` (binary mode), then the
+        // name.
+        let rest = rest
+            .strip_prefix(b" ")
+            .or_else(|| rest.strip_prefix(b"\t"))?;
         let name = rest
             .strip_prefix(b" ")
             .or_else(|| rest.strip_prefix(b"*"))
@@ -173,7 +176,8 @@ fn next_record(reader: &mut impl BufRead, delimiter: u8, line: &mut Vec<u8>) -> 
             None => (available.len(), false),
         };
         if !too_long {
-            if line.len() + taken > MAX_LINE {
+            // The delimiter does not count: a line may hold MAX_LINE bytes before it.
+            if line.len() + taken - usize::from(ended) > MAX_LINE {
                 too_long = true;
                 line.clear();
             } else {
@@ -225,8 +229,8 @@ impl Tally {
             ] {
                 match count {
                     0 => {}
-                    1 => eprintln!("{PROGRAM}: WARNING: {one}"),
-                    n => eprintln!("{PROGRAM}: WARNING: {n} {many}"),
+                    1 => message!("{PROGRAM}: WARNING: {one}"),
+                    n => message!("{PROGRAM}: WARNING: {n} {many}"),
                 }
             }
         }
@@ -234,11 +238,11 @@ impl Tally {
             return false;
         }
         if self.formatted == 0 {
-            eprintln!("{PROGRAM}: {list_label}: no properly formatted checksum lines found");
+            message!("{PROGRAM}: {list_label}: no properly formatted checksum lines found");
             return false;
         }
         if self.matched + self.failed + self.unreadable == 0 && args.ignore_missing {
-            eprintln!("{PROGRAM}: {list_label}: no file was verified");
+            message!("{PROGRAM}: {list_label}: no file was verified");
             return false;
         }
         self.failed == 0 && self.unreadable == 0 && !(args.strict && self.malformed > 0)
@@ -278,7 +282,7 @@ pub fn check_list(
     let file = match open_list(list) {
         Ok(file) => file,
         Err(error) => {
-            eprintln!("{PROGRAM}: {list_label}: {}", describe(&error));
+            message!("{PROGRAM}: {list_label}: {}", describe(&error));
             return Ok(false);
         }
     };
@@ -304,7 +308,7 @@ pub fn check_list(
                 parse_line(&line, format)
             }
             Err(error) => {
-                eprintln!("{PROGRAM}: {list_label}: {}", describe(&error));
+                message!("{PROGRAM}: {list_label}: {}", describe(&error));
                 read_failed = true;
                 break;
             }
@@ -320,7 +324,7 @@ pub fn check_list(
                 tally.malformed += 1;
                 if !args.status {
                     let why = malformed.why(format);
-                    eprintln!("{PROGRAM}: {list_label}: {number}: {why}");
+                    message!("{PROGRAM}: {list_label}: {number}: {why}");
                 }
             }
         }
@@ -390,7 +394,7 @@ fn check_entry(
             } else {
                 ""
             };
-            eprintln!(
+            message!(
                 "{PROGRAM}: {}: {}{hint}",
                 quote(&entry.name),
                 describe(&error)
@@ -438,6 +442,8 @@ mod tests {
         assert_eq!(line(format!("{HEX}  a b")), entry(false, "a b"));
         assert_eq!(line(format!("{HEX} *bin")), entry(false, "bin"));
         assert_eq!(line(format!("{HEX} one")), entry(false, "one"));
+        assert_eq!(line(format!("{HEX}\ttab")), entry(false, "tab"));
+        assert_eq!(line(format!("{HEX}\t tab")), entry(false, "tab"));
         assert_eq!(
             line(format!("\\{HEX}  a\\nb\\\\c\\rd")),
             entry(false, "a\nb\\c\rd")
@@ -520,14 +526,23 @@ mod tests {
             next_record(&mut reader, b'\n', &mut line),
             Ok(Record::End)
         ));
-        // A line of exactly MAX_LINE bytes, delimiter included, is kept.
-        let mut exact = vec![b'b'; MAX_LINE - 1];
-        exact.push(b'\n');
-        let mut reader = BufReader::with_capacity(100, &exact[..]);
-        assert!(matches!(
-            next_record(&mut reader, b'\n', &mut line),
-            Ok(Record::Line)
-        ));
-        assert_eq!(line, exact);
+        // A line of exactly MAX_LINE bytes is kept, with or without its delimiter; one more
+        // byte is too long, with or without.
+        let exact = vec![b'b'; MAX_LINE];
+        for (text, fits) in [
+            ([&exact[..], b"\n"].concat(), true),
+            (exact.clone(), true),
+            ([&exact[..], b"b\n"].concat(), false),
+            ([&exact[..], b"b"].concat(), false),
+        ] {
+            let mut reader = BufReader::with_capacity(100, &text[..]);
+            let record = next_record(&mut reader, b'\n', &mut line);
+            if fits {
+                assert!(matches!(record, Ok(Record::Line)));
+                assert_eq!(line, text);
+            } else {
+                assert!(matches!(record, Ok(Record::TooLong)));
+            }
+        }
     }
 }

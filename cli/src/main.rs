@@ -27,7 +27,7 @@ mod progress;
 use args::{Args, PROGRAM, Parsed};
 use hashing::{Hashing, What};
 use names::{describe, quote};
-use output::{Output, WriteFailed};
+use output::{Output, WriteFailed, message};
 use std::ffi::OsString;
 use std::io;
 use std::process::ExitCode;
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         // SIGPIPE, but not with status 0.
         Err(WriteFailed(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
         Err(WriteFailed(error)) => {
-            eprintln!("{PROGRAM}: write error: {}", describe(&error));
+            message!("{PROGRAM}: write error: {}", describe(&error));
             ExitCode::FAILURE
         }
     }
@@ -90,7 +90,7 @@ fn run(args: &Args, out: &mut Output) -> Result<bool, WriteFailed> {
         match hashing.hash_named(name, what) {
             Ok(result) => out.write(&output::render(name, &result, args))?,
             Err(error) => {
-                eprintln!("{PROGRAM}: {}: {}", quote(name), describe(&error));
+                message!("{PROGRAM}: {}: {}", quote(name), describe(&error));
                 ok = false;
             }
         }

@@ -11,6 +11,17 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Write};
 
+/// Writes one line on standard error, as `eprintln!` does, but never panics: a message that
+/// cannot be written (standard error full or closed) is lost, and the run goes on to give the
+/// exit status the failure it reports already implies.
+macro_rules! message {
+    ($($message:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($message)*);
+    }};
+}
+pub(crate) use message;
+
 /// Standard output could not be written: the run stops with exit status 1.
 #[derive(Debug)]
 pub struct WriteFailed(pub io::Error);

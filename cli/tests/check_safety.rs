@@ -345,3 +345,27 @@ fn a_line_of_unbounded_length_is_refused_in_bounded_memory() {
     let ran = shell(&dir, &script("--strict"), BIN, &[]);
     assert_eq!(ran.code(), Some(1));
 }
+
+#[test]
+fn a_full_or_closed_standard_error_loses_messages_not_the_run() {
+    // Found by a hostile run after the fix: `eprintln!` panicked (exit 101) and the check
+    // stopped at its first warning.
+    let dir = Dir::new("stderr-full");
+    dir.file("foo", b"hello");
+    dir.file("empty", b"");
+    dir.file(
+        "list",
+        format!("garbage\n{}  foo\n{EMPTY}  missing\n", sha(b"hello")).as_bytes(),
+    );
+    for redirection in ["2>/dev/full", "2>&-"] {
+        let ran = run_redirected(&dir, redirection, &["-c", "list"]);
+        assert_eq!(ran.code(), Some(1), "{redirection}");
+        assert_eq!(ran.out(), "foo: OK\nmissing: FAILED open or read\n");
+        let ran = run_redirected(&dir, redirection, &["missing", "foo"]);
+        assert_eq!(ran.code(), Some(1), "{redirection}");
+        assert_eq!(ran.out(), format!("{}  foo\n", sha(b"hello")));
+        let ran = run_redirected(&dir, redirection, &["--part-size", "1MiB", "empty", "foo"]);
+        assert_eq!(ran.code(), Some(1), "{redirection}");
+        assert!(ran.out().ends_with("\tfoo\n"), "{}", ran.out());
+    }
+}
