@@ -35,12 +35,12 @@
 //! let client = aws_sdk_glacier::Client::new(&config);
 //!
 //! let uploaded = upload_file(&client, "my-vault", "backup.tar", &UploadOptions::default()).await?;
-//! println!("archive {} with tree hash {}", uploaded.archive_id, uploaded.checksum);
+//! println!("archive {} with tree hash {}", uploaded.archive_id, uploaded.tree_hash);
 //!
 //! // Later, once an archive-retrieval job for it has completed:
 //! let done = download_archive(&client, "my-vault", "JOB-ID", "restored.tar", &DownloadOptions::default())
 //!     .await?;
-//! assert_eq!(done.tree_hash, uploaded.checksum);
+//! assert_eq!(done.tree_hash, uploaded.tree_hash);
 //! # Ok(())
 //! # }
 //! ```
@@ -59,10 +59,15 @@
 
 mod download;
 mod error;
+mod network;
 mod upload;
 
-pub use download::{download_archive, state_file_path, DownloadOptions, DownloadedArchive};
-pub use error::{DownloadError, SdkFailure, UploadError};
+pub use download::{
+    download_archive, partial_file_path, state_file_path, DownloadOptions, DownloadedArchive,
+};
+pub use error::{DownloadError, Problem, SdkFailure, UploadError};
+pub use network::NetworkPolicy;
+pub(crate) use network::{service, OwnRetries};
 pub use upload::{
     list_parts, resume_upload, upload_file, ListedParts, UploadOptions, UploadedArchive,
 };
