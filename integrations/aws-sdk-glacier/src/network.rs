@@ -36,9 +36,9 @@ use std::time::Duration;
 /// use glacier_tree_hash_aws::NetworkPolicy;
 ///
 /// let policy = NetworkPolicy::default().max_attempts(3);
-/// let builder = policy.apply(aws_sdk_glacier::config::Builder::new());
-/// assert_eq!(builder.retry_config().unwrap().max_attempts(), 3);
-/// assert_eq!(builder.timeout_config().unwrap().read_timeout(), Some(Duration::from_secs(120)));
+/// let config = policy.apply(aws_sdk_glacier::Config::builder()).build();
+/// assert_eq!(config.retry_config().unwrap().max_attempts(), 3);
+/// assert_eq!(config.timeout_config().unwrap().read_timeout(), Some(Duration::from_secs(120)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -128,9 +128,10 @@ impl NetworkPolicy {
     /// `builder` with this policy's retry and timeout configuration.
     ///
     /// ```
-    /// let builder = glacier_tree_hash_aws::NetworkPolicy::default()
-    ///     .apply(aws_sdk_glacier::config::Builder::new());
-    /// assert_eq!(builder.retry_config().unwrap().max_attempts(), 5);
+    /// let config = glacier_tree_hash_aws::NetworkPolicy::default()
+    ///     .apply(aws_sdk_glacier::Config::builder())
+    ///     .build();
+    /// assert_eq!(config.retry_config().unwrap().max_attempts(), 5);
     /// ```
     pub fn apply(
         &self,

@@ -170,10 +170,14 @@ pub struct UploadedArchive {
 /// second time). Glacier's tree hash returned for each part and for the archive is compared
 /// with the one computed here.
 ///
-/// The SDK retries requests that fail transiently, CompleteMultipartUpload included: Glacier
-/// documents it as idempotent (called again shortly after a success, it returns the same
-/// archive id), so a retry never makes a second archive. When a multipart upload fails anyway, the error's
-/// [`upload_id`](UploadError::upload_id) can be passed to [`resume_upload`].
+/// The SDK retries requests that fail transiently (see [`NetworkPolicy`](crate::NetworkPolicy)),
+/// each with the same bytes already in memory, so a retried part never reads the file again;
+/// CompleteMultipartUpload is retried too: Glacier documents it as idempotent (called again
+/// shortly after a success, it returns the same archive id), so a retry never makes a second
+/// archive. A file whose size changed since the upload began is found when a part is read or
+/// just before CompleteMultipartUpload ([`Problem::FileChanged`](crate::Problem::FileChanged),
+/// naming the part), and the upload is not completed. When a multipart upload fails, the
+/// error's [`upload_id`](UploadError::upload_id) can be passed to [`resume_upload`].
 ///
 /// Memory: for a single request, the whole file; for a multipart upload, at most
 /// `parts_in_flight × part size` bytes of the file (the SDK sends a body that is already in
@@ -186,7 +190,7 @@ pub struct UploadedArchive {
 /// let config = aws_config::load_from_env().await;
 /// let client = aws_sdk_glacier::Client::new(&config);
 /// let uploaded = upload_file(&client, "my-vault", "backup.tar", &UploadOptions::default()).await?;
-/// println!("{} {}", uploaded.archive_id, uploaded.checksum);
+/// println!("{} {}", uploaded.archive_id, uploaded.tree_hash);
 /// # Ok(())
 /// # }
 /// ```
