@@ -431,6 +431,11 @@ async fn seeded_faults_of_every_transient_kind() {
         faults.sort_by_key(|&(operation, key, fault)| (operation, key, format!("{fault:?}")));
         injected.push(faults);
     }
+    eprintln!(
+        "seed 7: {} faults injected: {:?}",
+        injected[0].len(),
+        injected[0]
+    );
     assert!(injected[0].len() >= 5, "{:?}", injected[0]);
     assert_eq!(injected[0], injected[1], "the seed decides the faults");
 }
