@@ -113,7 +113,11 @@ async fn main() -> ExitCode {
                 }
                 Err(error) => {
                     eprintln!("glacier-transfer: {error}");
-                    if let Some(id) = error.upload_id() {
+                    let start_again = matches!(
+                        error.problem(),
+                        Problem::NotFound { .. } | Problem::FileChanged { .. }
+                    );
+                    if let Some(id) = error.upload_id().filter(|_| !start_again) {
                         eprintln!(
                             "resume with: glacier-transfer upload {} --vault {vault} --resume {id}",
                             file.display()

@@ -29,7 +29,8 @@ use std::time::Duration;
 ///   [`read_timeout`](NetworkPolicy::read_timeout) from sending a request (its body included,
 ///   so allow for a part's upload time) to its response's headers, and between two pieces of
 ///   a download's body (this crate's); and an operation timeout over all attempts and backoffs,
-///   `max_attempts × (read_timeout + max_backoff)`, a backstop that never cuts retries short.
+///   `max_attempts × (connect_timeout + read_timeout + max_backoff)`, a backstop that never
+///   cuts retries short.
 ///
 /// ```
 /// use std::time::Duration;
@@ -115,14 +116,15 @@ impl NetworkPolicy {
         self
     }
 
-    /// The operation timeout: `max_attempts × (read_timeout + max_backoff)`.
+    /// The operation timeout: `max_attempts × (connect_timeout + read_timeout + max_backoff)`.
     ///
     /// ```
     /// let policy = glacier_tree_hash_aws::NetworkPolicy::default();
-    /// assert_eq!(policy.operation_timeout().as_secs(), 5 * (120 + 20));
+    /// assert_eq!(policy.operation_timeout().as_secs(), 5 * (10 + 120 + 20));
     /// ```
     pub fn operation_timeout(&self) -> Duration {
-        (self.read_timeout + self.max_backoff).saturating_mul(self.max_attempts.max(1))
+        let attempt = self.connect_timeout + self.read_timeout + self.max_backoff;
+        attempt.saturating_mul(self.max_attempts.max(1))
     }
 
     /// `builder` with this policy's retry and timeout configuration.

@@ -607,14 +607,20 @@ fn content_range_header(range: &Range<u64>) -> String {
     content_range(range.clone()).map_or_else(String::new, |header| header.to_string())
 }
 
-/// Compares the tree hash Glacier returned, if it returned one, with the one sent.
+/// Compares the tree hash Glacier returned with the one sent: a part or archive is accepted
+/// only with Glacier's tree hash for it, agreeing.
 fn check_returned(
     operation: &'static str,
     range: &Range<u64>,
     sent: TreeHash,
     returned: Option<&str>,
 ) -> Result<(), Problem> {
-    let Some(text) = returned else { return Ok(()) };
+    let Some(text) = returned else {
+        return Err(Problem::Response {
+            operation,
+            problem: format!("no x-amz-sha256-tree-hash for bytes {range:?}"),
+        });
+    };
     match TreeHash::from_hex(text) {
         Ok(hash) if hash == sent => Ok(()),
         Ok(actual) => Err(Problem::Mismatch {

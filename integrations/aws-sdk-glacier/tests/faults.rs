@@ -191,8 +191,11 @@ async fn stalled_responses_time_out_and_are_retried() {
         0,
         vec![at("UploadMultipartPart", MIB, Fault::Stall, 1)],
     ));
-    let uploaded = upload_file(&client, VAULT, &path, &in_parts())
+    // A guard, not a timing check: without the read timeout the stall would never end.
+    let guard = Duration::from_secs(120);
+    let uploaded = tokio::time::timeout(guard, upload_file(&client, VAULT, &path, &in_parts()))
         .await
+        .expect("the stall was never timed out")
         .unwrap();
     assert!(glacier.state().archives[&uploaded.archive_id].data == bytes);
     assert_eq!(glacier.state().faults_in("UploadMultipartPart"), 1);
@@ -206,9 +209,13 @@ async fn stalled_responses_time_out_and_are_retried() {
             at("GetJobOutput", 2 * MIB, Fault::StallBody, 1),
         ],
     ));
-    download_archive(&client, VAULT, &job, &out, &in_ranges())
-        .await
-        .unwrap();
+    tokio::time::timeout(
+        guard,
+        download_archive(&client, VAULT, &job, &out, &in_ranges()),
+    )
+    .await
+    .expect("the stall was never timed out")
+    .unwrap();
     assert!(std::fs::read(&out).unwrap() == bytes);
     assert_eq!(glacier.state().faults_in("GetJobOutput"), 2);
 }
@@ -513,6 +520,27 @@ async fn bad_outputs_and_state_files_are_refused() {
         .await
         .unwrap();
     assert!(std::fs::read(&out).unwrap() == bytes);
+
+    // A directory without write permission (root writes anyway: then this case is skipped).
+    let read_only = dir.0.join("read-only");
+    std::fs::create_dir(&read_only).unwrap();
+    let mut permissions = std::fs::metadata(&read_only).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&read_only, permissions.clone()).unwrap();
+    if std::fs::write(read_only.join("probe"), b"").is_err() {
+        let out = read_only.join("restored");
+        let error = download_archive(&client, VAULT, &job, &out, &in_ranges())
+            .await
+            .unwrap_err();
+        assert!(matches!(error.problem(), Problem::Io { .. }), "{error}");
+        assert!(
+            error.to_string().contains("read-only/restored.glacier-"),
+            "{error}"
+        );
+    }
+    #[allow(clippy::permissions_set_readonly_false)] // to let the directory be removed
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&read_only, permissions).unwrap();
 
     let not_a_directory = dir.file("a-file", b"");
     let out = not_a_directory.join("restored");
