@@ -239,7 +239,8 @@ pub async fn upload_file(
 /// compares every listed part's range and tree hash with the file's (one read of the file,
 /// hashing only, with the upload's part size), uploads only the parts that are missing or
 /// differ, and completes the upload. A part that Glacier lists beyond the end of the file is an
-/// error ([`Problem::PartNotInFile`](crate::Problem::PartNotInFile)): the file is not the one the upload began with.
+/// error ([`Problem::PartNotInFile`](crate::Problem::PartNotInFile)): the file is not the one
+/// the upload began with.
 ///
 /// Memory as for [`upload_file`]: at most `parts_in_flight × part size` bytes of the file.
 ///
@@ -328,8 +329,12 @@ pub struct ListedParts {
 }
 
 /// Every part Glacier holds for the multipart upload `upload_id`, paging through ListParts
-/// with its `marker` until there is none. Ranges and hashes that cannot be read, and a part size
-/// Glacier would not accept, are errors ([`Problem::Response`](crate::Problem::Response)).
+/// with its `marker` until there is none. Pages that do not fit together (a marker that does not
+/// advance, a part listed twice) are listed again from the start, with the client's attempts
+/// and backoff (see [`NetworkPolicy`](crate::NetworkPolicy)). Ranges and hashes that cannot be
+/// read, a part size Glacier would not accept, and pages that never fit together are errors
+/// ([`Problem::Response`](crate::Problem::Response)); an unknown upload is
+/// [`Problem::NotFound`](crate::Problem::NotFound).
 ///
 /// ```no_run
 /// # async fn run(client: aws_sdk_glacier::Client) -> Result<(), glacier_tree_hash_aws::UploadError> {
