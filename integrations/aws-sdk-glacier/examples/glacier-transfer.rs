@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! glacier-transfer upload FILE --vault NAME [--part-size SIZE] [--resume UPLOAD_ID]
-//! glacier-transfer download --vault NAME --job JOB_ID OUT
+//! glacier-transfer download --vault NAME --job JOB_ID OUT [--range-size SIZE] [--force]
 //! ```
+//!
+//! The client retries and times out as [`NetworkPolicy::default`] says. An interrupted download
+//! (an error, a kill) resumes when run again with the same OUT; an interrupted upload resumes
+//! with `--resume UPLOAD_ID`, sending only the parts Glacier does not hold.
 //!
 //! Credentials and region come from the SDK's usual chain (environment, profile, SSO, instance
 //! role); `--endpoint URL` points the client elsewhere, such as a local test endpoint.
@@ -13,7 +17,8 @@ use aws_config::BehaviorVersion;
 use clap::{Parser, Subcommand};
 use glacier_tree_hash::PartSize;
 use glacier_tree_hash_aws::{
-    download_archive, resume_upload, upload_file, DownloadOptions, UploadOptions,
+    download_archive, resume_upload, upload_file, DownloadOptions, NetworkPolicy, Problem,
+    UploadOptions,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,8 +63,14 @@ enum Command {
         /// The archive-retrieval job.
         #[arg(long, value_name = "JOB_ID")]
         job: String,
-        /// The file to write (resumed if an earlier download of the same job was interrupted).
+        /// The file to write (resumed if an earlier download of the same archive was interrupted).
         out: PathBuf,
+        /// The size of each GetJobOutput range: 1MiB, 2MiB, ... 4GiB (default 16MiB).
+        #[arg(long, value_name = "SIZE")]
+        range_size: Option<PartSize>,
+        /// Replace OUT if it exists (only once the new output is verified).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -67,7 +78,8 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let mut builder = aws_sdk_glacier::config::Builder::from(&config);
+    let mut builder =
+        NetworkPolicy::default().apply(aws_sdk_glacier::config::Builder::from(&config));
     if let Some(url) = &cli.endpoint {
         builder = builder.endpoint_url(url);
     }
@@ -95,13 +107,17 @@ async fn main() -> ExitCode {
             match result {
                 Ok(uploaded) => {
                     println!("archive id:  {}", uploaded.archive_id);
-                    println!("tree hash:   {}", uploaded.checksum);
-                    println!("size:        {}", uploaded.archive_size);
+                    println!("tree hash:   {}", uploaded.tree_hash);
+                    println!("size:        {}", uploaded.size);
                     ExitCode::SUCCESS
                 }
                 Err(error) => {
                     eprintln!("glacier-transfer: {error}");
-                    if let Some(id) = error.upload_id() {
+                    let start_again = matches!(
+                        error.problem(),
+                        Problem::NotFound { .. } | Problem::FileChanged { .. }
+                    );
+                    if let Some(id) = error.upload_id().filter(|_| !start_again) {
                         eprintln!(
                             "resume with: glacier-transfer upload {} --vault {vault} --resume {id}",
                             file.display()
@@ -111,15 +127,37 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Download { vault, job, out } => {
-            match download_archive(&client, &vault, &job, &out, &DownloadOptions::default()).await {
+        Command::Download {
+            vault,
+            job,
+            out,
+            range_size,
+            force,
+        } => {
+            let mut options = DownloadOptions::default().overwrite(force);
+            if let Some(size) = range_size {
+                options = options.range_size(size);
+            }
+            match download_archive(&client, &vault, &job, &out, &options).await {
                 Ok(done) => {
                     println!("{}  {}", done.tree_hash, out.display());
+                    eprintln!(
+                        "ranges: {} downloaded, {} resumed",
+                        done.ranges_downloaded, done.ranges_resumed
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(error) => {
                     eprintln!("glacier-transfer: {error}");
-                    eprintln!("run the same command again to resume");
+                    match error.problem() {
+                        Problem::Io { source, .. }
+                            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                        {
+                            eprintln!("add --force to replace it")
+                        }
+                        Problem::StateFile { .. } | Problem::NotFound { .. } => {}
+                        _ => eprintln!("run the same command again to resume"),
+                    }
                     ExitCode::FAILURE
                 }
             }

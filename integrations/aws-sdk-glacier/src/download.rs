@@ -1,7 +1,7 @@
 //! Verified, resumable downloads of archive-retrieval job output.
 
-use crate::error::DownloadError;
-use crate::part_ranges;
+use crate::error::{DownloadError, Problem};
+use crate::{part_ranges, service, OwnRetries};
 use aws_sdk_glacier::types::{ActionCode, StatusCode};
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{combine, is_tree_hash_aligned, PartSize, TreeHash, TreeHasher};
@@ -36,6 +36,9 @@ pub struct DownloadOptions {
     /// the tree hashes of the bytes as they were written; with it, what is on disk is checked
     /// too, at the cost of one more read of the file.
     pub reread_file: bool,
+    /// Whether a file already at the output path may be replaced (default `false`: it is an
+    /// error, found before any request). Either way it is replaced only by a verified output.
+    pub overwrite: bool,
 }
 
 impl Default for DownloadOptions {
@@ -47,6 +50,7 @@ impl Default for DownloadOptions {
             },
             ranges_in_flight: 4,
             reread_file: true,
+            overwrite: false,
         }
     }
 }
@@ -86,6 +90,17 @@ impl DownloadOptions {
         self
     }
 
+    /// Sets [`overwrite`](DownloadOptions::overwrite).
+    ///
+    /// ```
+    /// let options = glacier_tree_hash_aws::DownloadOptions::default().overwrite(true);
+    /// assert!(options.overwrite);
+    /// ```
+    pub fn overwrite(mut self, overwrite: bool) -> DownloadOptions {
+        self.overwrite = overwrite;
+        self
+    }
+
     /// The most downloaded bytes held in memory at once: `ranges_in_flight × range_size`.
     ///
     /// ```
@@ -106,13 +121,14 @@ pub struct DownloadedArchive {
     pub tree_hash: TreeHash,
     /// The output's size in bytes.
     pub size: u64,
-    /// The GetJobOutput requests this call made that were verified and written.
+    /// The GetJobOutput ranges this call verified and wrote.
     pub ranges_downloaded: u64,
     /// The ranges an earlier, interrupted call had written, found intact on disk.
     pub ranges_resumed: u64,
 }
 
-/// The state file beside `out`: `OUT.glacier-download`.
+/// The state file beside `out`: `OUT.glacier-download`. It records the verified ranges of the
+/// partial file (see [`partial_file_path`]) and is replaced atomically after each range.
 ///
 /// ```
 /// use std::path::Path;
@@ -121,8 +137,25 @@ pub struct DownloadedArchive {
 /// assert_eq!(state, Path::new("/tmp/archive.tar.glacier-download"));
 /// ```
 pub fn state_file_path(out: &Path) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
-    name.push(".glacier-download");
+    with_suffix(out, ".glacier-download")
+}
+
+/// The partial file beside `out`, `OUT.glacier-partial`: where the ranges are written until the
+/// whole output is verified and renamed to `out`.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let partial = glacier_tree_hash_aws::partial_file_path(Path::new("/tmp/archive.tar"));
+/// assert_eq!(partial, Path::new("/tmp/archive.tar.glacier-partial"));
+/// ```
+pub fn partial_file_path(out: &Path) -> PathBuf {
+    with_suffix(out, ".glacier-partial")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
     PathBuf::from(name)
 }
 
@@ -132,22 +165,31 @@ pub fn state_file_path(out: &Path) -> PathBuf {
 /// DescribeJob gives the output's size and `SHA256TreeHash`. The output is fetched with
 /// GetJobOutput in ranges of [`range_size`](DownloadOptions::range_size) (1 MiB × 2^k, so each
 /// range is tree-hash aligned and Glacier sends its `x-amz-sha256-tree-hash`),
-/// [`ranges_in_flight`](DownloadOptions::ranges_in_flight) at a time. Each range is hashed
-/// when it arrives; one whose tree hash differs from Glacier's is an error
-/// ([`DownloadError::RangeMismatch`], naming the range) and is not written. A verified range is
-/// written, synced, and then recorded with its tree hash in a state file beside `out` (see
-/// [`state_file_path`]). Finally the ranges' tree hashes are combined and compared with the
-/// job's `SHA256TreeHash`, and (unless [`reread_file`](DownloadOptions::reread_file) is off) the
-/// file is read back and its tree hash compared too; only then is the state file removed and
-/// the download reported done.
+/// [`ranges_in_flight`](DownloadOptions::ranges_in_flight) at a time, into the partial file
+/// beside `out` ([`partial_file_path`]). Each range is hashed when it arrives; a range whose
+/// body is cut short, stalls longer than the client's read timeout, or whose tree hash differs
+/// from Glacier's is not written but fetched again, with the client's attempts and backoff (see
+/// [`NetworkPolicy`](crate::NetworkPolicy)); after the last attempt the download ends with
+/// [`Problem::Range`](crate::Problem::Range), naming the range. A verified range is written and
+/// synced, and then recorded with its tree hash in the state file ([`state_file_path`]), which
+/// is replaced atomically (written under a temporary name, synced, renamed). Finally the
+/// ranges' tree hashes are combined and compared with the job's `SHA256TreeHash`, and (unless
+/// [`reread_file`](DownloadOptions::reread_file) is off) the partial file is read back and
+/// its tree hash compared too; only then is it renamed to `out` and the state file removed.
 ///
-/// After an interruption or an error, calling this again with the same job and `out` resumes:
-/// the ranges the state file records are read back from disk and re-hashed, and only the
-/// ranges missing or no longer intact are fetched. A state file for another job, size or range
-/// size is ignored and the download starts over.
+/// A file already at `out` is an error unless [`overwrite`](DownloadOptions::overwrite) is
+/// set, and is never touched before the new output is verified.
+///
+/// After an interruption or an error (a kill included), calling this again with the same `out`
+/// resumes: the ranges the state file records are read back from the partial file and
+/// re-hashed, and only the ranges missing or no longer intact are fetched. The state file is
+/// tied to the output (its size, tree hash and the range size), not to the job, so a new job
+/// for the same archive, after the first one expired, resumes too. A state file that is
+/// unreadable or belongs to another output or range size is refused
+/// ([`Problem::StateFile`](crate::Problem::StateFile)), never trusted nor overwritten.
 ///
 /// Jobs without a `SHA256TreeHash` (a retrieval of a range that is not tree-hash aligned)
-/// cannot be verified and are refused ([`DownloadError::Response`]).
+/// cannot be verified and are refused ([`Problem::Response`](crate::Problem::Response)).
 ///
 /// ```no_run
 /// use glacier_tree_hash_aws::{download_archive, DownloadOptions};
@@ -167,21 +209,25 @@ pub async fn download_archive(
     options: &DownloadOptions,
 ) -> Result<DownloadedArchive, DownloadError> {
     let out = out.as_ref();
-    let job = describe(client, vault, job_id).await?;
+    let in_job = |problem: Problem| problem.in_job(job_id);
+    refuse_existing(out, options).map_err(in_job)?;
+    let job = describe(client, vault, job_id).await.map_err(in_job)?;
     let range_size = options.range_size;
     let state_path = state_file_path(out);
-    let header = state_header(job_id, job.size, range_size, job.tree_hash);
+    let partial_path = partial_file_path(out);
+    let header = state_header(job.size, range_size, job.tree_hash);
 
     // Ranges an earlier call verified and wrote, if they are still intact.
-    let (out_path, check_path, check_header) = (out.to_owned(), state_path.clone(), header.clone());
-    let resumed = blocking(out, move || {
-        let recorded = read_state(&check_path, &check_header);
+    let recorded = read_state(&state_path, &header).map_err(in_job)?;
+    let (check_path, check_state, check_header) =
+        (partial_path.clone(), state_path.clone(), header.clone());
+    let resumed = blocking(&partial_path, move || {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
-            .truncate(false)
-            .open(&out_path)?;
+            .truncate(recorded.is_empty())
+            .open(&check_path)?;
         file.set_len(job.size)?;
         let mut intact = BTreeMap::new();
         for (start, (end, hash)) in recorded {
@@ -189,16 +235,12 @@ pub async fn download_archive(
                 intact.insert(start, (end, hash));
             }
         }
-        // Start the state file afresh with what is known to be on disk.
-        let mut state = File::create(&check_path)?;
-        state.write_all(check_header.as_bytes())?;
-        for (start, (end, hash)) in &intact {
-            writeln!(state, "{start} {end} {hash}")?;
-        }
-        state.sync_data()?;
+        // Record only what is known to be on disk.
+        write_state(&check_state, &check_header, &intact)?;
         Ok(intact)
     })
-    .await?;
+    .await
+    .map_err(in_job)?;
     let ranges_resumed = u64::try_from(resumed.len()).unwrap_or(u64::MAX);
 
     let mut done = resumed;
@@ -208,15 +250,12 @@ pub async fn download_archive(
         .collect();
     let fetch = Arc::new(Fetch {
         client: client.clone(),
+        retries: OwnRetries::of(client),
         vault: vault.to_owned(),
         job_id: job_id.to_owned(),
-        out: out.to_owned(),
+        partial: partial_path.clone(),
         size: job.size,
     });
-    let mut state = OpenOptions::new()
-        .append(true)
-        .open(&state_path)
-        .map_err(|e| DownloadError::io(&state_path, e))?;
     let mut tasks = JoinSet::new();
     let mut missing = missing.into_iter();
     let mut ranges_downloaded = 0;
@@ -229,46 +268,77 @@ pub async fn download_archive(
         let Some(joined) = tasks.join_next().await else {
             break;
         };
-        let (range, hash) = joined.map_err(|source| DownloadError::Task { source })??;
+        let (range, hash) = joined
+            .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+            .map_err(in_job)?;
         // The bytes are on disk and synced: now record them.
-        writeln!(state, "{} {} {hash}", range.start, range.end)
-            .and_then(|()| state.flush())
-            .map_err(|e| DownloadError::io(&state_path, e))?;
         done.insert(range.start, (range.end, hash));
+        let (path, header, ranges) = (state_path.clone(), header.clone(), done.clone());
+        blocking(&state_path, move || write_state(&path, &header, &ranges))
+            .await
+            .map_err(in_job)?;
         ranges_downloaded += 1;
     }
-    drop(state);
 
     let hashes: Vec<TreeHash> = done.values().map(|&(_, hash)| hash).collect();
     let actual = combine(&hashes);
     if actual != job.tree_hash {
         // Every range matched Glacier's hash for it, so no one range is to blame: start over.
         let _ = std::fs::remove_file(&state_path);
-        return Err(DownloadError::ArchiveMismatch {
-            job_id: job_id.to_owned(),
+        return Err(in_job(Problem::Mismatch {
+            what: "the output (its ranges' tree hashes combined)".into(),
             expected: job.tree_hash,
             actual,
-        });
+        }));
     }
     if options.reread_file {
-        let path = out.to_owned();
-        let on_disk = blocking(out, move || glacier_tree_hash::tree_hash_file(&path)).await?;
+        let path = partial_path.clone();
+        let on_disk = blocking(&partial_path, move || {
+            glacier_tree_hash::tree_hash_file(&path)
+        })
+        .await
+        .map_err(in_job)?;
         if on_disk != job.tree_hash {
             // The ranges were right when written; the file changed since. Start over.
             let _ = std::fs::remove_file(&state_path);
-            return Err(DownloadError::FileMismatch {
-                path: out.to_owned(),
+            return Err(in_job(Problem::Mismatch {
+                what: format!("{}, read back,", partial_path.display()),
                 expected: job.tree_hash,
                 actual: on_disk,
-            });
+            }));
         }
     }
-    std::fs::remove_file(&state_path).map_err(|e| DownloadError::io(&state_path, e))?;
+    refuse_existing(out, options).map_err(in_job)?;
+    let (from, to, state) = (partial_path.clone(), out.to_owned(), state_path.clone());
+    blocking(out, move || {
+        std::fs::rename(&from, &to)?;
+        sync_parent(&to)?;
+        std::fs::remove_file(&state)?;
+        sync_parent(&state)
+    })
+    .await
+    .map_err(in_job)?;
     Ok(DownloadedArchive {
         tree_hash: actual,
         size: job.size,
         ranges_downloaded,
         ranges_resumed,
+    })
+}
+
+/// An error if a file is at `out` and overwriting it was not asked for.
+fn refuse_existing(out: &Path, options: &DownloadOptions) -> Result<(), Problem> {
+    if options.overwrite || std::fs::symlink_metadata(out).is_err() {
+        return Ok(());
+    }
+    let source = std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "a file is already at the output path; choose another output or allow overwriting it",
+    );
+    Err(Problem::Io {
+        path: out.to_owned(),
+        range: None,
+        source,
     })
 }
 
@@ -279,37 +349,28 @@ struct JobOutput {
     tree_hash: TreeHash,
 }
 
-async fn describe(client: &Client, vault: &str, job_id: &str) -> Result<JobOutput, DownloadError> {
+async fn describe(client: &Client, vault: &str, job_id: &str) -> Result<JobOutput, Problem> {
     let job = client
         .describe_job()
         .vault_name(vault)
         .job_id(job_id)
         .send()
         .await
-        .map_err(|e| DownloadError::Service {
-            operation: "DescribeJob",
-            job_id: job_id.to_owned(),
-            range: None,
-            source: Box::new(e),
-        })?;
-    let problem = |problem: String| DownloadError::Response {
+        .map_err(|e| service("DescribeJob", None, e))?;
+    let problem = |problem: String| Problem::Response {
         operation: "DescribeJob",
-        job_id: job_id.to_owned(),
         problem,
     };
     let ready = job.completed()
         && job.status_code() == Some(&StatusCode::Succeeded)
         && job.action() == Some(&ActionCode::ArchiveRetrieval);
     if !ready {
-        return Err(DownloadError::JobNotReady {
-            job_id: job_id.to_owned(),
-            status: format!(
-                "action {:?}, status {:?}, completed {}",
-                job.action().map(ActionCode::as_str),
-                job.status_code().map(StatusCode::as_str),
-                job.completed()
-            ),
-        });
+        return Err(problem(format!(
+            "not a completed archive retrieval (action {:?}, status {:?}, completed {}); wait for the job to complete",
+            job.action().map(ActionCode::as_str),
+            job.status_code().map(StatusCode::as_str),
+            job.completed()
+        )));
     }
     // The output is the retrieved range if there is one, else the whole archive.
     let size = match job.retrieval_byte_range() {
@@ -343,25 +404,48 @@ async fn describe(client: &Client, vault: &str, job_id: &str) -> Result<JobOutpu
 #[derive(Debug)]
 struct Fetch {
     client: Client,
+    retries: OwnRetries,
     vault: String,
     job_id: String,
-    out: PathBuf,
+    partial: PathBuf,
     size: u64,
 }
 
 impl Fetch {
-    /// Fetches `range`, verifies it against the tree hash Glacier sends, writes and syncs it.
-    async fn range(&self, range: Range<u64>) -> Result<(Range<u64>, TreeHash), DownloadError> {
+    /// Fetches `range` until it arrives whole with the tree hash Glacier sends, at most the
+    /// client's attempts; writes and syncs it.
+    async fn range(&self, range: Range<u64>) -> Result<(Range<u64>, TreeHash), Problem> {
         if !is_tree_hash_aligned(range.clone(), self.size) {
             // Cannot happen with 1 MiB × 2^k ranges; refuse rather than write unverified bytes.
-            return Err(DownloadError::RangeWithoutChecksum { range });
+            let problem = "not tree-hash aligned, so Glacier sends no tree hash".into();
+            return Err(Problem::Range {
+                range,
+                attempts: 0,
+                problem,
+            });
         }
-        let service = |e: Box<dyn std::error::Error + Send + Sync>| DownloadError::Service {
-            operation: "GetJobOutput",
-            job_id: self.job_id.clone(),
-            range: Some(range.clone()),
-            source: e,
-        };
+        let mut attempt = 1;
+        loop {
+            match self.attempt(&range).await? {
+                Ok(hash) => return Ok((range, hash)),
+                Err(_) if attempt < self.retries.max_attempts => {
+                    self.retries.wait(attempt).await;
+                    attempt += 1;
+                }
+                Err(problem) => {
+                    return Err(Problem::Range {
+                        range,
+                        attempts: attempt,
+                        problem,
+                    })
+                }
+            }
+        }
+    }
+
+    /// One GetJobOutput of `range`: the range's tree hash once written, `Ok(Err(..))` for a
+    /// fault worth another attempt (the SDK retries requests, not bodies), `Err` for the rest.
+    async fn attempt(&self, range: &Range<u64>) -> Result<Result<TreeHash, String>, Problem> {
         let output = self
             .client
             .get_job_output()
@@ -370,41 +454,48 @@ impl Fetch {
             .range(format!("bytes={}-{}", range.start, range.end - 1))
             .send()
             .await
-            .map_err(|e| service(Box::new(e)))?;
-        let expected = match output.checksum() {
-            Some(text) => TreeHash::from_hex(text).map_err(|e| DownloadError::Response {
-                operation: "GetJobOutput",
-                job_id: self.job_id.clone(),
-                problem: format!("x-amz-sha256-tree-hash {text:?} for bytes {range:?}: {e}"),
-            })?,
-            None => return Err(DownloadError::RangeWithoutChecksum { range }),
+            .map_err(|e| service("GetJobOutput", Some(range.clone()), e))?;
+        let expected = match output.checksum().map(TreeHash::from_hex) {
+            Some(Ok(hash)) => hash,
+            Some(Err(e)) => return Ok(Err(format!("x-amz-sha256-tree-hash unreadable: {e}"))),
+            None => {
+                return Ok(Err(
+                    "no x-amz-sha256-tree-hash, so it cannot be verified".into()
+                ))
+            }
         };
         // Keep the body's segments as they arrive (joining them would copy the range), and stop
-        // at once if more arrives than was asked for.
+        // at once if more arrives than was asked for or the body stalls.
         let length = range.end - range.start;
         let mut body = output.body;
         let mut segments = Vec::new();
         let mut received = 0u64;
-        while let Some(segment) = body.try_next().await.map_err(|e| service(Box::new(e)))? {
+        loop {
+            let next = tokio::time::timeout(self.retries.read_timeout, body.try_next()).await;
+            let segment = match next {
+                Ok(Ok(Some(segment))) => segment,
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Ok(Err(format!("body cut short at {received} bytes: {e}"))),
+                Err(_) => return Ok(Err(format!("body stalled at {received} bytes"))),
+            };
             received = received.saturating_add(u64::try_from(segment.len()).unwrap_or(u64::MAX));
             if received > length {
-                return Err(DownloadError::RangeLength { range, received });
+                return Ok(Err(format!("more than the {length} bytes asked for")));
             }
             segments.push(segment);
         }
         if received != length {
-            return Err(DownloadError::RangeLength { range, received });
+            return Ok(Err(format!("body ended at {received} of {length} bytes")));
         }
-        let out = self.out.clone();
-        let start = range.start;
-        let actual = blocking(&self.out, move || {
+        let (partial, start) = (self.partial.clone(), range.start);
+        let actual = blocking(&self.partial, move || {
             let mut hasher = TreeHasher::new();
             for segment in &segments {
                 hasher.update(segment);
             }
             let actual = hasher.finalize();
             if actual == expected {
-                let mut file = OpenOptions::new().write(true).open(&out)?;
+                let mut file = OpenOptions::new().write(true).open(&partial)?;
                 file.seek(SeekFrom::Start(start))?;
                 for segment in &segments {
                     file.write_all(segment)?;
@@ -415,13 +506,11 @@ impl Fetch {
         })
         .await?;
         if actual != expected {
-            return Err(DownloadError::RangeMismatch {
-                range,
-                expected,
-                actual,
-            });
+            return Ok(Err(format!(
+                "the bytes have tree hash {actual}, Glacier sent {expected}"
+            )));
         }
-        Ok((range, actual))
+        Ok(Ok(actual))
     }
 }
 
@@ -429,32 +518,54 @@ impl Fetch {
 async fn blocking<T: Send + 'static>(
     path: &Path,
     work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> Result<T, DownloadError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result.map_err(|e| DownloadError::io(path, e)),
-        Err(source) => Err(DownloadError::Task { source }),
-    }
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+        .map_err(|source| Problem::Io {
+            path: path.to_owned(),
+            range: None,
+            source,
+        })
 }
 
 /// The first line of a state file: what the recorded ranges belong to.
-fn state_header(job_id: &str, size: u64, range_size: PartSize, tree_hash: TreeHash) -> String {
+fn state_header(size: u64, range_size: PartSize, tree_hash: TreeHash) -> String {
     format!(
-        "glacier-tree-hash-aws download 1 job={job_id} size={size} range-size={} tree-hash={tree_hash}\n",
+        "glacier-tree-hash-aws download 2 size={size} range-size={} tree-hash={tree_hash}\n",
         range_size.bytes()
     )
 }
 
-/// The ranges a state file records (start → end and tree hash), if its header is `header`;
-/// none if it is absent, belongs to something else, or cannot be read.
-fn read_state(path: &Path, header: &str) -> BTreeMap<u64, (u64, TreeHash)> {
-    let mut ranges = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return ranges;
+/// The ranges the state file records (start → end and tree hash); none if there is no state
+/// file. A state file with another header or a line that is not `START END TREE-HASH` of a
+/// non-empty range is refused.
+fn read_state(path: &Path, header: &str) -> Result<BTreeMap<u64, (u64, TreeHash)>, Problem> {
+    let refuse = |problem: String| Problem::StateFile {
+        path: path.to_owned(),
+        problem,
+    };
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| refuse("not UTF-8 text".into()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => {
+            let path = path.to_owned();
+            return Err(Problem::Io {
+                path,
+                range: None,
+                source,
+            });
+        }
     };
     let Some(body) = text.strip_prefix(header) else {
-        return ranges;
+        let first = text.lines().next().unwrap_or_default();
+        return Err(refuse(format!(
+            "it belongs to another download ({first:?}; this one is {:?})",
+            header.trim_end()
+        )));
     };
-    for line in body.lines() {
+    let mut ranges = BTreeMap::new();
+    for (number, line) in body.lines().enumerate() {
         let mut fields = line.split(' ');
         let parsed = (|| {
             let start = fields.next()?.parse::<u64>().ok()?;
@@ -462,11 +573,39 @@ fn read_state(path: &Path, header: &str) -> BTreeMap<u64, (u64, TreeHash)> {
             let hash = TreeHash::from_hex(fields.next()?).ok()?;
             (start < end && fields.next().is_none()).then_some((start, end, hash))
         })();
-        if let Some((start, end, hash)) = parsed {
-            ranges.insert(start, (end, hash));
-        }
+        let (start, end, hash) =
+            parsed.ok_or_else(|| refuse(format!("line {} is unreadable: {line:?}", number + 2)))?;
+        ranges.insert(start, (end, hash));
     }
-    ranges
+    Ok(ranges)
+}
+
+/// Replaces the state file atomically: writes `STATE.tmp`, syncs it, renames it over the state
+/// file and syncs the directory, so a kill leaves the old state or the new one, never a mix.
+fn write_state(
+    path: &Path,
+    header: &str,
+    ranges: &BTreeMap<u64, (u64, TreeHash)>,
+) -> std::io::Result<()> {
+    let mut text = header.to_owned();
+    for (start, (end, hash)) in ranges {
+        text.push_str(&format!("{start} {end} {hash}\n"));
+    }
+    let temporary = with_suffix(path, ".tmp");
+    let mut file = File::create(&temporary)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, path)?;
+    sync_parent(path)
+}
+
+/// Syncs the directory holding `path`, so a rename or removal in it is on disk.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => File::open(parent)?.sync_all(),
+        _ => File::open(".")?.sync_all(),
+    }
 }
 
 /// The tree hash of bytes `range` of `file`, read in pieces.
@@ -486,20 +625,38 @@ mod tests {
     use glacier_tree_hash::tree_hash;
 
     #[test]
-    fn state_file_round_trip_and_foreign_headers() {
+    fn state_file_round_trip_refuses_corrupt_and_foreign_files() {
         let dir = std::env::temp_dir().join(format!("gth-aws-state-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("state");
         let hash = tree_hash(b"range");
-        let header = state_header("job", 10 << 20, PartSize::MIN, hash);
-        let text = format!("{header}0 1048576 {hash}\nnot a line\n1048576 5 {hash}\n");
+        let header = state_header(10 << 20, PartSize::MIN, hash);
+        assert!(
+            read_state(&path, &header).unwrap().is_empty(),
+            "no state file"
+        );
+
+        let ranges = BTreeMap::from([(0, (1 << 20, hash)), (3 << 20, (4 << 20, hash))]);
+        write_state(&path, &header, &ranges).unwrap();
+        assert_eq!(read_state(&path, &header).unwrap(), ranges);
+        assert!(
+            !with_suffix(&path, ".tmp").exists(),
+            "the temporary was renamed"
+        );
+
+        let other = state_header(10 << 20, PartSize::MIN, tree_hash(b"another archive"));
+        let refused = read_state(&path, &other).unwrap_err().to_string();
+        assert!(refused.contains("belongs to another download"), "{refused}");
+
+        let text = format!("{header}0 1048576 {hash}\nnot a line\n");
         std::fs::write(&path, text).unwrap();
-        let ranges = read_state(&path, &header);
-        assert_eq!(ranges.len(), 1, "only the well-formed line is kept");
-        assert_eq!(ranges[&0], (1 << 20, hash));
-        let other = state_header("another-job", 10 << 20, PartSize::MIN, hash);
-        assert!(read_state(&path, &other).is_empty());
-        assert!(read_state(&dir.join("absent"), &header).is_empty());
+        let refused = read_state(&path, &header).unwrap_err().to_string();
+        assert!(refused.contains("line 3 is unreadable"), "{refused}");
+        std::fs::write(&path, [0xff, 0xfe]).unwrap();
+        assert!(matches!(
+            read_state(&path, &header),
+            Err(Problem::StateFile { .. })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -12,7 +12,16 @@
 //!   wrong, then completes;
 //! - [`download_archive`]: an archive-retrieval job's output in tree-hash-aligned ranges, each
 //!   verified against the tree hash Glacier sends with it, resumable, and the whole checked
-//!   against the job's `SHA256TreeHash`.
+//!   against the job's `SHA256TreeHash`, written to a partial file renamed into place only
+//!   once verified;
+//! - [`NetworkPolicy`]: the client's retries and timeouts, set deliberately; this crate retries
+//!   on its own only where the SDK does not (a download body cut short or stalled, a range
+//!   whose tree hash fails, ListParts pages that repeat), with the same attempts and backoff;
+//! - errors: a [`Problem`] inside an [`UploadError`] (with the upload id) or a
+//!   [`DownloadError`] (with the job id); permanent problems say what to do next.
+//!
+//! Layout: `upload.rs` uploads and ListParts, `download.rs` downloads and their state file,
+//! `network.rs` retries and timeouts, `error.rs` the errors.
 //!
 //! Which SDK builder method gets which value:
 //!
@@ -28,19 +37,22 @@
 //! and each part's `range_in_bytes()` and `sha256_tree_hash()` as `Option<&str>`.
 //!
 //! ```no_run
-//! use glacier_tree_hash_aws::{download_archive, upload_file, DownloadOptions, UploadOptions};
+//! use glacier_tree_hash_aws::{
+//!     download_archive, upload_file, DownloadOptions, NetworkPolicy, UploadOptions,
+//! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = aws_config::load_from_env().await;
-//! let client = aws_sdk_glacier::Client::new(&config);
+//! let builder = NetworkPolicy::default().apply((&config).into());
+//! let client = aws_sdk_glacier::Client::from_conf(builder.build());
 //!
 //! let uploaded = upload_file(&client, "my-vault", "backup.tar", &UploadOptions::default()).await?;
-//! println!("archive {} with tree hash {}", uploaded.archive_id, uploaded.checksum);
+//! println!("archive {} with tree hash {}", uploaded.archive_id, uploaded.tree_hash);
 //!
 //! // Later, once an archive-retrieval job for it has completed:
 //! let done = download_archive(&client, "my-vault", "JOB-ID", "restored.tar", &DownloadOptions::default())
 //!     .await?;
-//! assert_eq!(done.tree_hash, uploaded.checksum);
+//! assert_eq!(done.tree_hash, uploaded.tree_hash);
 //! # Ok(())
 //! # }
 //! ```
@@ -55,14 +67,19 @@
 // `content_range_header` (`content_range`), `hash_parts` (`MultipartHasher::update_file`),
 // `UploadOptions::part_size_for` (`PartSize::for_archive`, `check_archive_size`); `ArchiveAssembler`
 // in `resume_upload`, `Multipart::upload_parts` and `Multipart::complete`; in download.rs
-// `Fetch::range` and `read_hash` (`TreeHasher`) and the final `combine`.
+// `Fetch::attempt` and `read_hash` (`TreeHasher`), the final `combine` and `tree_hash_file`.
 
 mod download;
 mod error;
+mod network;
 mod upload;
 
-pub use download::{download_archive, state_file_path, DownloadOptions, DownloadedArchive};
-pub use error::{DownloadError, SdkFailure, UploadError};
+pub use download::{
+    download_archive, partial_file_path, state_file_path, DownloadOptions, DownloadedArchive,
+};
+pub use error::{DownloadError, Problem, SdkFailure, UploadError};
+pub use network::NetworkPolicy;
+pub(crate) use network::{service, OwnRetries};
 pub use upload::{
     list_parts, resume_upload, upload_file, ListedParts, UploadOptions, UploadedArchive,
 };

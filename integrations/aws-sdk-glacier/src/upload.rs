@@ -1,7 +1,7 @@
 //! UploadArchive, multipart uploads, and resuming them from ListParts.
 
-use crate::error::UploadError;
-use crate::part_ranges;
+use crate::error::{Problem, UploadError};
+use crate::{part_ranges, service, OwnRetries};
 use aws_sdk_glacier::primitives::ByteStream;
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{
@@ -121,10 +121,7 @@ impl UploadOptions {
 
     /// The part size for a file of `archive_size` bytes.
     fn part_size_for(&self, archive_size: u64) -> Result<PartSize, UploadError> {
-        let too_many = |source| UploadError::TooManyParts {
-            upload_id: None,
-            source,
-        };
+        let too_many = Problem::TooManyParts;
         match self.part_size {
             Some(size) => {
                 size.check_archive_size(archive_size).map_err(too_many)?;
@@ -150,9 +147,9 @@ pub struct UploadedArchive {
     /// The archive id Glacier assigned (`x-amz-archive-id`).
     pub archive_id: String,
     /// The archive's tree hash, as sent and as Glacier confirmed.
-    pub checksum: TreeHash,
+    pub tree_hash: TreeHash,
     /// The archive's size in bytes.
-    pub archive_size: u64,
+    pub size: u64,
     /// The archive's `Location`, if Glacier gave one.
     pub location: Option<String>,
     /// The multipart upload id; `None` for a single UploadArchive.
@@ -173,10 +170,14 @@ pub struct UploadedArchive {
 /// second time). Glacier's tree hash returned for each part and for the archive is compared
 /// with the one computed here.
 ///
-/// The SDK retries requests that fail transiently, CompleteMultipartUpload included: Glacier
-/// documents it as idempotent (called again shortly after a success, it returns the same
-/// archive id), so a retry never makes a second archive. When a multipart upload fails anyway, the error's
-/// [`upload_id`](UploadError::upload_id) can be passed to [`resume_upload`].
+/// The SDK retries requests that fail transiently (see [`NetworkPolicy`](crate::NetworkPolicy)),
+/// each with the same bytes already in memory, so a retried part never reads the file again;
+/// CompleteMultipartUpload is retried too: Glacier documents it as idempotent (called again
+/// shortly after a success, it returns the same archive id), so a retry never makes a second
+/// archive. A file whose size changed since the upload began is found when a part is read or
+/// just before CompleteMultipartUpload ([`Problem::FileChanged`](crate::Problem::FileChanged),
+/// naming the part), and the upload is not completed. When a multipart upload fails, the
+/// error's [`upload_id`](UploadError::upload_id) can be passed to [`resume_upload`].
 ///
 /// Memory: for a single request, the whole file; for a multipart upload, at most
 /// `parts_in_flight × part size` bytes of the file (the SDK sends a body that is already in
@@ -189,7 +190,7 @@ pub struct UploadedArchive {
 /// let config = aws_config::load_from_env().await;
 /// let client = aws_sdk_glacier::Client::new(&config);
 /// let uploaded = upload_file(&client, "my-vault", "backup.tar", &UploadOptions::default()).await?;
-/// println!("{} {}", uploaded.archive_id, uploaded.checksum);
+/// println!("{} {}", uploaded.archive_id, uploaded.tree_hash);
 /// # Ok(())
 /// # }
 /// ```
@@ -213,12 +214,11 @@ pub async fn upload_file(
         .set_archive_description(options.description.clone())
         .send()
         .await
-        .map_err(|e| UploadError::service("InitiateMultipartUpload", None, None, e))?;
+        .map_err(|e| service("InitiateMultipartUpload", None, e))?;
     let upload_id = initiated
         .upload_id()
-        .ok_or_else(|| UploadError::Response {
+        .ok_or_else(|| Problem::Response {
             operation: "InitiateMultipartUpload",
-            upload_id: None,
             problem: "no x-amz-multipart-upload-id".into(),
         })?
         .to_owned();
@@ -239,7 +239,8 @@ pub async fn upload_file(
 /// compares every listed part's range and tree hash with the file's (one read of the file,
 /// hashing only, with the upload's part size), uploads only the parts that are missing or
 /// differ, and completes the upload. A part that Glacier lists beyond the end of the file is an
-/// error ([`UploadError::PartNotInFile`]): the file is not the one the upload began with.
+/// error ([`Problem::PartNotInFile`](crate::Problem::PartNotInFile)): the file is not the one
+/// the upload began with.
 ///
 /// Memory as for [`upload_file`]: at most `parts_in_flight × part size` bytes of the file.
 ///
@@ -268,19 +269,18 @@ pub async fn resume_upload(
 ) -> Result<UploadedArchive, UploadError> {
     let path = path.as_ref();
     let listed = list_parts(client, vault, upload_id).await?;
-    let archive_size = file_size(path).await?;
+    let archive_size = file_size(path).await.map_err(|e| e.in_upload(upload_id))?;
     let part_size = listed.part_size;
-    let upload_error = |e| UploadError::AddPart {
-        upload_id: upload_id.to_owned(),
-        source: e,
-    };
+    let in_upload = |problem: Problem| problem.in_upload(upload_id);
 
-    let local = hash_parts(path, part_size, archive_size, upload_id).await?;
+    let local = hash_parts(path, part_size, archive_size)
+        .await
+        .map_err(in_upload)?;
     let mut assembler = ArchiveAssembler::new(part_size);
     for part in &local.parts {
         assembler
             .add_part(part.part.range(), part.checksums.tree_hash)
-            .map_err(upload_error)?;
+            .map_err(|e| in_upload(Problem::AddPart(e)))?;
     }
     let mut missing = Vec::new();
     for difference in assembler.differences(listed.parts) {
@@ -289,18 +289,16 @@ pub async fn resume_upload(
                 missing.push(range)
             }
             PartDifference::NotLocal(range) => {
-                return Err(UploadError::PartNotInFile {
-                    upload_id: upload_id.to_owned(),
+                return Err(in_upload(Problem::PartNotInFile {
                     range,
                     file_size: archive_size,
-                })
+                }))
             }
             other => {
-                return Err(UploadError::Response {
+                return Err(in_upload(Problem::Response {
                     operation: "ListParts",
-                    upload_id: Some(upload_id.to_owned()),
                     problem: format!("a difference this version cannot act on: {other:?}"),
-                })
+                }))
             }
         }
     }
@@ -331,8 +329,12 @@ pub struct ListedParts {
 }
 
 /// Every part Glacier holds for the multipart upload `upload_id`, paging through ListParts
-/// with its `marker` until there is none. Ranges and hashes that cannot be read, and a part size
-/// Glacier would not accept, are errors ([`UploadError::Response`]).
+/// with its `marker` until there is none. Pages that do not fit together (a marker that does not
+/// advance, a part listed twice) are listed again from the start, with the client's attempts
+/// and backoff (see [`NetworkPolicy`](crate::NetworkPolicy)). Ranges and hashes that cannot be
+/// read, a part size Glacier would not accept, and pages that never fit together are errors
+/// ([`Problem::Response`](crate::Problem::Response)); an unknown upload is
+/// [`Problem::NotFound`](crate::Problem::NotFound).
 ///
 /// ```no_run
 /// # async fn run(client: aws_sdk_glacier::Client) -> Result<(), glacier_tree_hash_aws::UploadError> {
@@ -348,16 +350,51 @@ pub async fn list_parts(
     vault: &str,
     upload_id: &str,
 ) -> Result<ListedParts, UploadError> {
-    let unreadable = |problem: String| UploadError::Response {
-        operation: "ListParts",
-        upload_id: Some(upload_id.to_owned()),
-        problem,
+    let retries = OwnRetries::of(client);
+    let mut pages = 0;
+    let mut attempt = 1;
+    loop {
+        match list_once(client, vault, upload_id, &mut pages).await? {
+            Ok((part_size, parts)) => {
+                return Ok(ListedParts {
+                    part_size,
+                    parts,
+                    pages,
+                })
+            }
+            Err(_) if attempt < retries.max_attempts => {
+                retries.wait(attempt).await;
+                attempt += 1;
+            }
+            Err(inconsistency) => {
+                let problem = format!("{inconsistency}, in each of {attempt} listings");
+                let operation = "ListParts";
+                return Err(Problem::Response { operation, problem }.in_upload(upload_id));
+            }
+        }
+    }
+}
+
+/// The part size and parts of one listing, page by page; `Ok(Err(..))` when the pages do not
+/// fit together (a marker that repeats, a part listed twice), so listing again may help.
+async fn list_once(
+    client: &Client,
+    vault: &str,
+    upload_id: &str,
+    pages: &mut u64,
+) -> Result<Result<(PartSize, Vec<(Range<u64>, TreeHash)>), String>, UploadError> {
+    let unreadable = |problem: String| {
+        Problem::Response {
+            operation: "ListParts",
+            problem,
+        }
+        .in_upload(upload_id)
     };
     let mut parts = Vec::new();
+    let mut starts = std::collections::BTreeSet::new();
     let mut marker: Option<String> = None;
     let mut part_size = None;
-    let mut pages = 0u64;
-    loop {
+    for page_number in 1u64.. {
         let page = client
             .list_parts()
             .vault_name(vault)
@@ -365,8 +402,8 @@ pub async fn list_parts(
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|e| UploadError::service("ListParts", Some(upload_id), None, e))?;
-        pages += 1;
+            .map_err(|e| service("ListParts", None, e).in_upload(upload_id))?;
+        *pages += 1;
         let bytes = page.part_size_in_bytes();
         let size = u64::try_from(bytes)
             .ok()
@@ -389,23 +426,22 @@ pub async fn list_parts(
                     "SHA256TreeHash {hash_text:?} of bytes {range:?}: {e}"
                 ))
             })?;
+            if !starts.insert(range.start) {
+                return Ok(Err(format!("bytes {range:?} listed twice")));
+            }
             parts.push((range, hash));
         }
         match page.marker() {
             Some(next) if !next.is_empty() => {
-                if marker.as_deref() == Some(next) || pages > PartSize::MAX_PARTS {
-                    return Err(unreadable(format!("the marker {next:?} does not advance")));
+                if marker.as_deref() == Some(next) || page_number > PartSize::MAX_PARTS {
+                    return Ok(Err(format!("the marker {next:?} does not advance")));
                 }
                 marker = Some(next.to_owned());
             }
             _ => break,
         }
     }
-    Ok(ListedParts {
-        part_size: part_size.unwrap_or(PartSize::MIN),
-        parts,
-        pages,
-    })
+    Ok(Ok((part_size.unwrap_or(PartSize::MIN), parts)))
 }
 
 /// One UploadArchive request with the whole file.
@@ -426,23 +462,21 @@ async fn upload_single(
         .body(ByteStream::from(body))
         .send()
         .await
-        .map_err(|e| UploadError::service("UploadArchive", None, None, e))?;
+        .map_err(|e| service("UploadArchive", None, e))?;
     check_returned(
         "UploadArchive",
-        None,
         &range,
         checksums.tree_hash,
         output.checksum(),
     )?;
-    let archive_id = output.archive_id().ok_or_else(|| UploadError::Response {
+    let archive_id = output.archive_id().ok_or_else(|| Problem::Response {
         operation: "UploadArchive",
-        upload_id: None,
         problem: "no x-amz-archive-id".into(),
     })?;
     Ok(UploadedArchive {
         archive_id: archive_id.to_owned(),
-        checksum: checksums.tree_hash,
-        archive_size,
+        tree_hash: checksums.tree_hash,
+        size: archive_size,
         location: output.location().map(str::to_owned),
         upload_id: None,
         parts_uploaded: 0,
@@ -483,23 +517,19 @@ impl Multipart {
             let Some(joined) = tasks.join_next().await else {
                 break;
             };
-            let (range, tree_hash) = joined.map_err(|source| UploadError::Task {
-                upload_id: self.upload_id.clone(),
-                source,
-            })??;
+            let (range, tree_hash) = joined
+                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+                .map_err(|e| e.in_upload(&self.upload_id))?;
             assembler
                 .add_part(range, tree_hash)
-                .map_err(|source| UploadError::AddPart {
-                    upload_id: self.upload_id.clone(),
-                    source,
-                })?;
+                .map_err(|e| Problem::AddPart(e).in_upload(&self.upload_id))?;
             uploaded += 1;
         }
         Ok(uploaded)
     }
 
     /// Reads, hashes and uploads one part.
-    async fn upload_part(&self, range: Range<u64>) -> Result<(Range<u64>, TreeHash), UploadError> {
+    async fn upload_part(&self, range: Range<u64>) -> Result<(Range<u64>, TreeHash), Problem> {
         let (body, checksums) = read_part(self.path.clone(), range.clone()).await?;
         let header = content_range_header(&range);
         let output = self
@@ -512,17 +542,9 @@ impl Multipart {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| {
-                UploadError::service(
-                    "UploadMultipartPart",
-                    Some(&self.upload_id),
-                    Some(range.clone()),
-                    e,
-                )
-            })?;
+            .map_err(|e| service("UploadMultipartPart", Some(range.clone()), e))?;
         check_returned(
             "UploadMultipartPart",
-            Some(&self.upload_id),
             &range,
             checksums.tree_hash,
             output.checksum(),
@@ -537,13 +559,20 @@ impl Multipart {
         assembler: &ArchiveAssembler,
         parts_uploaded: u64,
     ) -> Result<UploadedArchive, UploadError> {
-        let checksum =
-            assembler
-                .assemble(self.archive_size)
-                .map_err(|source| UploadError::Assemble {
-                    upload_id: self.upload_id.clone(),
-                    source,
-                })?;
+        let in_upload = |problem: Problem| problem.in_upload(&self.upload_id);
+        let checksum = assembler
+            .assemble(self.archive_size)
+            .map_err(|e| in_upload(Problem::Assemble(e)))?;
+        // A file that changed size since its parts were read is not completed as an archive.
+        let found = file_size(&self.path).await.map_err(in_upload)?;
+        if found != self.archive_size {
+            return Err(in_upload(Problem::FileChanged {
+                path: self.path.clone(),
+                range: None,
+                expected: self.archive_size,
+                found,
+            }));
+        }
         let output = self
             .client
             .complete_multipart_upload()
@@ -553,25 +582,24 @@ impl Multipart {
             .checksum(checksum.to_string())
             .send()
             .await
-            .map_err(|e| {
-                UploadError::service("CompleteMultipartUpload", Some(&self.upload_id), None, e)
-            })?;
+            .map_err(|e| in_upload(service("CompleteMultipartUpload", None, e)))?;
         check_returned(
             "CompleteMultipartUpload",
-            Some(&self.upload_id),
             &(0..self.archive_size),
             checksum,
             output.checksum(),
-        )?;
-        let archive_id = output.archive_id().ok_or_else(|| UploadError::Response {
-            operation: "CompleteMultipartUpload",
-            upload_id: Some(self.upload_id.clone()),
-            problem: "no x-amz-archive-id".into(),
+        )
+        .map_err(in_upload)?;
+        let archive_id = output.archive_id().ok_or_else(|| {
+            in_upload(Problem::Response {
+                operation: "CompleteMultipartUpload",
+                problem: "no x-amz-archive-id".into(),
+            })
         })?;
         Ok(UploadedArchive {
             archive_id: archive_id.to_owned(),
-            checksum,
-            archive_size: self.archive_size,
+            tree_hash: checksum,
+            size: self.archive_size,
             location: output.location().map(str::to_owned),
             upload_id: Some(self.upload_id.clone()),
             parts_uploaded,
@@ -584,31 +612,39 @@ fn content_range_header(range: &Range<u64>) -> String {
     content_range(range.clone()).map_or_else(String::new, |header| header.to_string())
 }
 
-/// Compares the tree hash Glacier returned, if it returned one, with the one sent.
+/// Compares the tree hash Glacier returned with the one sent: a part or archive is accepted
+/// only with Glacier's tree hash for it, agreeing.
 fn check_returned(
     operation: &'static str,
-    upload_id: Option<&str>,
     range: &Range<u64>,
     sent: TreeHash,
     returned: Option<&str>,
-) -> Result<(), UploadError> {
-    match returned {
-        Some(text) if TreeHash::from_hex(text) != Ok(sent) => Err(UploadError::ChecksumMismatch {
+) -> Result<(), Problem> {
+    let Some(text) = returned else {
+        return Err(Problem::Response {
             operation,
-            upload_id: upload_id.map(str::to_owned),
-            range: range.clone(),
-            sent,
-            returned: text.to_owned(),
+            problem: format!("no x-amz-sha256-tree-hash for bytes {range:?}"),
+        });
+    };
+    match TreeHash::from_hex(text) {
+        Ok(hash) if hash == sent => Ok(()),
+        Ok(actual) => Err(Problem::Mismatch {
+            what: format!("{operation}'s answer for bytes {range:?}"),
+            expected: sent,
+            actual,
         }),
-        _ => Ok(()),
+        Err(e) => Err(Problem::Response {
+            operation,
+            problem: format!("x-amz-sha256-tree-hash {text:?}: {e}"),
+        }),
     }
 }
 
-async fn file_size(path: &Path) -> Result<u64, UploadError> {
+async fn file_size(path: &Path) -> Result<u64, Problem> {
     tokio::fs::metadata(path)
         .await
         .map(|metadata| metadata.len())
-        .map_err(|source| UploadError::Io {
+        .map_err(|source| Problem::Io {
             path: path.to_owned(),
             range: None,
             source,
@@ -616,7 +652,7 @@ async fn file_size(path: &Path) -> Result<u64, UploadError> {
 }
 
 /// Reads bytes `range` of the file into memory and hashes them, off the async threads.
-async fn read_part(path: PathBuf, range: Range<u64>) -> Result<(Vec<u8>, Checksums), UploadError> {
+async fn read_part(path: PathBuf, range: Range<u64>) -> Result<(Vec<u8>, Checksums), Problem> {
     let task_path = path.clone();
     let task_range = range.clone();
     let read = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
@@ -629,26 +665,23 @@ async fn read_part(path: PathBuf, range: Range<u64>) -> Result<(Vec<u8>, Checksu
         let checksums = Checksums::of(&body);
         Ok((body, checksums))
     })
-    .await;
+    .await
+    .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
     match read {
-        Ok(Ok(read)) => Ok(read),
-        Ok(Err(source)) if source.kind() == std::io::ErrorKind::UnexpectedEof => {
+        Ok(read) => Ok(read),
+        Err(source) if source.kind() == std::io::ErrorKind::UnexpectedEof => {
             let found = std::fs::metadata(&path).map_or(0, |m| m.len());
-            Err(UploadError::FileChanged {
+            Err(Problem::FileChanged {
                 path,
+                range: Some(range.clone()),
                 expected: range.end,
                 found,
             })
         }
-        Ok(Err(source)) => Err(UploadError::Io {
+        Err(source) => Err(Problem::Io {
             path,
             range: Some(range),
             source,
-        }),
-        Err(join) => Err(UploadError::Io {
-            path,
-            range: Some(range),
-            source: std::io::Error::other(join),
         }),
     }
 }
@@ -658,8 +691,7 @@ async fn hash_parts(
     path: &Path,
     part_size: PartSize,
     archive_size: u64,
-    upload_id: &str,
-) -> Result<MultipartSummary, UploadError> {
+) -> Result<MultipartSummary, Problem> {
     let task_path = path.to_owned();
     let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
         let file = File::open(&task_path)?;
@@ -668,20 +700,17 @@ async fn hash_parts(
             .finalize())
     })
     .await
-    .map_err(std::io::Error::other)
-    .and_then(|result| result)
-    .map_err(|source| UploadError::Io {
+    .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+    .map_err(|source| Problem::Io {
         path: path.to_owned(),
         range: None,
         source,
     })?;
-    let summary = hashed.map_err(|source| UploadError::TooManyParts {
-        upload_id: Some(upload_id.to_owned()),
-        source,
-    })?;
+    let summary = hashed.map_err(Problem::TooManyParts)?;
     if summary.archive_size != archive_size {
-        return Err(UploadError::FileChanged {
+        return Err(Problem::FileChanged {
             path: path.to_owned(),
+            range: None,
             expected: archive_size,
             found: summary.archive_size,
         });

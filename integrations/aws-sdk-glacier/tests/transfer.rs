@@ -2,11 +2,11 @@
 
 mod double;
 
-use double::Glacier;
+use double::{at, data, slice, Fault, Glacier, Plan, Target, TempDir};
 use glacier_tree_hash::{tree_hash, PartSize, TreeHash};
 use glacier_tree_hash_aws::{
-    download_archive, list_parts, resume_upload, state_file_path, upload_file, DownloadError,
-    DownloadOptions, UploadError, UploadOptions,
+    download_archive, list_parts, partial_file_path, resume_upload, state_file_path, upload_file,
+    DownloadOptions, Problem, UploadOptions,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,50 +19,6 @@ const VAULT: &str = "test-vault";
 const ZEROS_5_5_MIB: &str = "a3a82dbe3644dd6046be472f2e3ec1f8ef47f8f3adb86d0de4de7a254f255455";
 /// SHA-256 of nothing, the tree hash of an empty archive.
 const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-/// A directory removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!(
-            "glacier-tree-hash-aws-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn file(&self, name: &str, data: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, data).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Deterministic bytes that differ from part to part (xorshift).
-fn data(len: u64, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn slice(data: &[u8], range: std::ops::Range<u64>) -> &[u8] {
-    &data[range.start as usize..range.end as usize]
-}
 
 fn stored(glacier: &Glacier, archive_id: &str) -> Vec<u8> {
     glacier.state().archives[archive_id].data.to_vec()
@@ -81,11 +37,11 @@ async fn single_uploads_of_0_1_and_1_mib_plus_1_bytes() {
             .unwrap();
         assert_eq!(uploaded.upload_id, None, "{len} bytes go in one request");
         assert_eq!(uploaded.parts_uploaded, 0);
-        assert_eq!(uploaded.archive_size, len);
-        assert_eq!(uploaded.checksum, tree_hash(&bytes));
+        assert_eq!(uploaded.size, len);
+        assert_eq!(uploaded.tree_hash, tree_hash(&bytes));
         assert_eq!(stored(&glacier, &uploaded.archive_id), bytes);
         if len == 0 {
-            assert_eq!(uploaded.checksum.to_string(), EMPTY);
+            assert_eq!(uploaded.tree_hash.to_string(), EMPTY);
         }
     }
     let state = glacier.state();
@@ -125,7 +81,7 @@ async fn known_vector_through_the_endpoint() {
         .single_request_limit(0)
         .part_size(PartSize::MIN);
     let uploaded = upload_file(&client, VAULT, &path, &options).await.unwrap();
-    assert_eq!(uploaded.checksum.to_string(), ZEROS_5_5_MIB);
+    assert_eq!(uploaded.tree_hash.to_string(), ZEROS_5_5_MIB);
     assert_eq!(uploaded.parts_uploaded, 6);
     assert_eq!(
         glacier.state().archives[&uploaded.archive_id]
@@ -149,8 +105,8 @@ async fn multipart_upload_of_dozens_of_mib() {
         .description("forty MiB");
     let uploaded = upload_file(&client, VAULT, &path, &options).await.unwrap();
     assert_eq!(uploaded.parts_uploaded, 11);
-    assert_eq!(uploaded.archive_size, bytes.len() as u64);
-    assert_eq!(uploaded.checksum, tree_hash(&bytes));
+    assert_eq!(uploaded.size, bytes.len() as u64);
+    assert_eq!(uploaded.tree_hash, tree_hash(&bytes));
     assert!(uploaded.upload_id.is_some());
     assert_eq!(stored(&glacier, &uploaded.archive_id), bytes);
     let state = glacier.state();
@@ -277,7 +233,10 @@ async fn upload_losing_a_part(
     lost: u64,
 ) -> (PathBuf, String) {
     let path = dir.file("archive", bytes);
-    glacier.state().lose_part_at = Some(lost);
+    glacier.plan(Plan::new(
+        0,
+        vec![at("UploadMultipartPart", lost, Fault::LosePart, 1)],
+    ));
     let options = UploadOptions::default()
         .single_request_limit(0)
         .part_size(PartSize::MIN);
@@ -286,14 +245,15 @@ async fn upload_losing_a_part(
         .unwrap_err();
     assert!(
         matches!(
-            error,
-            UploadError::Service {
+            error.problem(),
+            Problem::Service {
                 operation: "CompleteMultipartUpload",
                 ..
             }
         ),
         "{error}"
     );
+    assert_eq!(glacier.state().faults_in("UploadMultipartPart"), 1);
     let upload_id = error.upload_id().unwrap().to_owned();
     (path, upload_id)
 }
@@ -312,7 +272,7 @@ async fn resume_after_a_lost_part_uploads_only_that_part() {
         .await
         .unwrap();
     assert_eq!(resumed.parts_uploaded, 1);
-    assert_eq!(resumed.checksum, tree_hash(&bytes));
+    assert_eq!(resumed.tree_hash, tree_hash(&bytes));
     assert_eq!(resumed.upload_id.as_deref(), Some(upload_id.as_str()));
     assert_eq!(stored(&glacier, &resumed.archive_id), bytes);
     let state = glacier.state();
@@ -340,9 +300,9 @@ async fn resume_replaces_a_part_that_differs_and_refuses_another_file() {
     )
     .await
     .unwrap_err();
-    match error {
-        UploadError::PartNotInFile { range, .. } => assert_eq!(range, 2 * MIB..3 * MIB),
-        other => panic!("{other}"),
+    match error.problem() {
+        Problem::PartNotInFile { range, .. } => assert_eq!(*range, 2 * MIB..3 * MIB),
+        _ => panic!("{error}"),
     }
 
     // The file changed in its second part since: that part is uploaded again with the lost one.
@@ -353,7 +313,7 @@ async fn resume_replaces_a_part_that_differs_and_refuses_another_file() {
         .await
         .unwrap();
     assert_eq!(resumed.parts_uploaded, 2);
-    assert_eq!(resumed.checksum, tree_hash(&bytes));
+    assert_eq!(resumed.tree_hash, tree_hash(&bytes));
     assert_eq!(stored(&glacier, &resumed.archive_id), bytes);
     assert_eq!(glacier.state().count("UploadMultipartPart"), 2);
 }
@@ -385,6 +345,10 @@ fn output_matches(path: &Path, bytes: &[u8]) -> bool {
     std::fs::read(path).unwrap() == bytes
 }
 
+/// Fault: the range at 4 MiB arrives corrupt on every attempt (4, the test client's). Outcome:
+/// the download ends naming the range, nothing of it written, progress kept in the partial
+/// file; a range then damaged in the partial file is found on resume and fetched again; the
+/// output is byte-identical.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_in_ranges_catches_corruption_and_resumes() {
     let glacier = Glacier::start().await;
@@ -397,30 +361,45 @@ async fn download_in_ranges_catches_corruption_and_resumes() {
         .range_size("2MiB".parse().unwrap())
         .ranges_in_flight(1);
 
-    glacier.state().corrupt_range_at = Some(4 * MIB);
+    glacier.plan(Plan::new(
+        0,
+        vec![at("GetJobOutput", 4 * MIB, Fault::CorruptRange, 4)],
+    ));
     let error = download_archive(&client, VAULT, &job, &out, &options)
         .await
         .unwrap_err();
-    match &error {
-        DownloadError::RangeMismatch {
+    match error.problem() {
+        Problem::Range {
             range,
-            expected,
-            actual,
+            attempts,
+            problem,
         } => {
             assert_eq!(*range, 4 * MIB..6 * MIB);
-            assert_eq!(*expected, tree_hash(slice(&bytes, 4 * MIB..6 * MIB)));
-            assert_ne!(actual, expected);
+            assert_eq!(*attempts, 4);
+            let expected = tree_hash(slice(&bytes, 4 * MIB..6 * MIB));
+            assert!(
+                problem.contains(&format!("Glacier sent {expected}")),
+                "{problem}"
+            );
         }
-        other => panic!("{other}"),
+        _ => panic!("{error}"),
     }
     assert!(error.to_string().contains("4194304..6291456"), "{error}");
     assert!(state_file_path(&out).exists(), "progress is kept");
-    assert_eq!(glacier.state().count("GetJobOutput"), 3);
+    assert!(
+        !out.exists(),
+        "nothing at the output path before it is verified"
+    );
+    let partial = partial_file_path(&out);
+    let written = std::fs::read(&partial).unwrap();
+    assert_eq!(slice(&written, 0..4 * MIB), slice(&bytes, 0..4 * MIB));
+    assert!(slice(&written, 4 * MIB..6 * MIB).iter().all(|&b| b == 0));
+    assert_eq!(glacier.state().count("GetJobOutput"), 2 + 4);
 
-    // Damage the first range on disk too: resuming re-hashes what the state file records.
-    let mut on_disk = std::fs::read(&out).unwrap();
+    // Damage the first range in the partial file: resuming re-hashes what the state records.
+    let mut on_disk = written;
     on_disk[100] ^= 0x80;
-    std::fs::write(&out, &on_disk).unwrap();
+    std::fs::write(&partial, &on_disk).unwrap();
     glacier.state().requests.clear();
 
     let done = download_archive(&client, VAULT, &job, &out, &options)
@@ -433,6 +412,7 @@ async fn download_in_ranges_catches_corruption_and_resumes() {
     assert_eq!(done.tree_hash, tree_hash(&bytes));
     assert!(output_matches(&out, &bytes));
     assert!(!state_file_path(&out).exists());
+    assert!(!partial.exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -447,10 +427,11 @@ async fn download_refuses_output_that_does_not_match_the_job() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, DownloadError::ArchiveMismatch { actual, .. } if actual == tree_hash(&bytes)),
+        matches!(error.problem(), Problem::Mismatch { actual, .. } if *actual == tree_hash(&bytes)),
         "{error}"
     );
     assert!(!state_file_path(&out).exists());
+    assert!(!out.exists());
 
     // An empty archive downloads as an empty file.
     let empty_job = glacier.add_job(Vec::new(), EMPTY.parse().unwrap());
@@ -466,20 +447,27 @@ async fn download_refuses_output_that_does_not_match_the_job() {
     assert_eq!((done.size, done.ranges_downloaded), (0, 0));
     assert!(output_matches(&out, b""));
 
-    // A job the double does not know: the service error names the job.
+    // A job the double does not know: refused, saying what to do.
+    let other = dir.0.join("other");
     let error = download_archive(
         &client,
         VAULT,
         "no-such-job",
-        &out,
+        &other,
         &DownloadOptions::default(),
     )
     .await
     .unwrap_err();
     let message = error.to_string();
     assert!(
-        message.contains("DescribeJob failed for job no-such-job")
-            && message.contains("ResourceNotFoundException: no such job"),
+        matches!(
+            error.problem(),
+            Problem::NotFound {
+                operation: "DescribeJob",
+                ..
+            }
+        ) && message.starts_with("job no-such-job: DescribeJob: no such job")
+            && message.contains("start a new archive-retrieval job"),
         "{message}"
     );
 }
@@ -504,21 +492,28 @@ async fn download_with_ranges_in_parallel() {
     assert!(output_matches(&out, &bytes));
 }
 
+/// Faults: ListParts with a `RangeInBytes` that is not `FIRST-LAST`; GetJobOutput without its
+/// tree hash on every attempt. Outcome: typed errors; nothing unverified written or recorded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_responses_are_errors() {
     let glacier = Glacier::start().await;
     let client = glacier.client();
     let dir = TempDir::new("malformed");
 
-    // ListParts with a range that is not FIRST-LAST.
     let bytes = data(3 * MIB, 29);
     let (_, upload_id) = upload_losing_a_part(&glacier, &dir, &bytes, MIB).await;
-    glacier.state().garble_list_parts = true;
+    let every = |operation, fault| double::Rule {
+        operation,
+        target: Target::Every,
+        fault,
+        times: u32::MAX,
+    };
+    glacier.plan(Plan::new(0, vec![every("ListParts", Fault::GarbleRange)]));
     let error = list_parts(&client, VAULT, &upload_id).await.unwrap_err();
     assert!(
         matches!(
-            error,
-            UploadError::Response {
+            error.problem(),
+            Problem::Response {
                 operation: "ListParts",
                 ..
             }
@@ -530,22 +525,31 @@ async fn malformed_responses_are_errors() {
         "{error}"
     );
 
-    // GetJobOutput without a tree hash: nothing is written or recorded as done.
-    glacier.state().omit_range_tree_hash = true;
+    glacier.plan(Plan::new(
+        0,
+        vec![every("GetJobOutput", Fault::OmitTreeHash)],
+    ));
     let job = glacier.add_job(bytes.clone(), tree_hash(&bytes));
     let out = dir.0.join("restored");
     let error = download_archive(&client, VAULT, &job, &out, &DownloadOptions::default())
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, DownloadError::RangeWithoutChecksum { range } if *range == (0..3 * MIB)),
+        matches!(error.problem(), Problem::Range { range, attempts: 4, .. } if *range == (0..3 * MIB)),
         "{error}"
     );
-    assert!(std::fs::read(&out).unwrap().iter().all(|&b| b == 0));
+    assert!(
+        error.to_string().contains("no x-amz-sha256-tree-hash"),
+        "{error}"
+    );
+    let partial = std::fs::read(partial_file_path(&out)).unwrap();
+    assert!(partial.iter().all(|&b| b == 0));
     let state = std::fs::read_to_string(state_file_path(&out)).unwrap();
     assert_eq!(state.lines().count(), 1, "only the header: {state}");
 }
 
+/// Fault: the partial file changes on disk while the last range is in flight. Outcome: the
+/// final read-back check fails; nothing reaches the output path; the state file is removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_reads_the_file_back_and_catches_a_change() {
     let glacier = Glacier::start().await;
@@ -554,7 +558,12 @@ async fn download_reads_the_file_back_and_catches_a_change() {
     let job = glacier.add_job(bytes.clone(), tree_hash(&bytes));
     let out = dir.0.join("restored");
     let (reached, resume) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    glacier.state().pause_range_at = Some((2 * MIB, Arc::clone(&reached), Arc::clone(&resume)));
+    glacier.state().pause = Some((
+        "GetJobOutput",
+        2 * MIB,
+        Arc::clone(&reached),
+        Arc::clone(&resume),
+    ));
 
     let client = glacier.client();
     let task_out = out.clone();
@@ -566,22 +575,27 @@ async fn download_reads_the_file_back_and_catches_a_change() {
     });
     // The first two ranges are verified and written; change the file before the last arrives.
     reached.notified().await;
-    let mut on_disk = std::fs::read(&out).unwrap();
+    let partial = partial_file_path(&out);
+    let mut on_disk = std::fs::read(&partial).unwrap();
     on_disk[100] ^= 0x04;
-    std::fs::write(&out, &on_disk).unwrap();
+    std::fs::write(&partial, &on_disk).unwrap();
     resume.notify_one();
 
     let error = download.await.unwrap().unwrap_err();
-    match &error {
-        DownloadError::FileMismatch {
-            expected, actual, ..
+    match error.problem() {
+        Problem::Mismatch {
+            what,
+            expected,
+            actual,
         } => {
+            assert!(what.contains("read back"), "{what}");
             assert_eq!(*expected, tree_hash(&bytes));
             let mut changed = bytes.clone();
             changed[100] ^= 0x04;
             assert_eq!(*actual, tree_hash(&changed));
         }
-        other => panic!("{other}"),
+        _ => panic!("{error}"),
     }
     assert!(!state_file_path(&out).exists());
+    assert!(!out.exists());
 }

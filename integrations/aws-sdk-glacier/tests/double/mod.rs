@@ -2,6 +2,8 @@
 //! each request the way Glacier documents, with the library's own functions. The tests also
 //! check it against known vectors, so the crate is not only tested against itself.
 
+#![allow(dead_code)] // each test binary uses a part of the double
+
 use aws_sdk_glacier::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_glacier::Client;
 use bytes::Bytes;
@@ -9,19 +11,189 @@ use glacier_tree_hash::{
     is_tree_hash_aligned, tree_hash, ArchiveAssembler, Checksums, ContentRange, PartSize,
     Sha256Hash, TreeHash,
 };
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use glacier_tree_hash_aws::NetworkPolicy;
+use http_body_util::BodyExt;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::collections::{BTreeMap, HashMap};
-use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-type Reply = Response<Full<Bytes>>;
+type Reply = Response<Scripted>;
+
+/// A fault the double injects instead of (or into) its normal answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// HTTP 500 `InternalFailure` (the SDK retries it).
+    InternalError,
+    /// HTTP 503 `ServiceUnavailableException` (the SDK retries it).
+    Unavailable,
+    /// HTTP 400 `ThrottlingException` (the SDK retries it).
+    Throttling,
+    /// HTTP 408 `RequestTimeoutException` (the SDK retries it).
+    RequestTimeout,
+    /// The connection closes after half the request body has arrived.
+    CutRequest,
+    /// The headers (with the full `Content-Length`) and half the body, then the connection
+    /// closes: a body shorter than its `Content-Length`.
+    CutResponse,
+    /// No answer at all, until the client gives up.
+    Stall,
+    /// The headers and half the body, then nothing, until the client gives up.
+    StallBody,
+    /// GetJobOutput: one bit of the range flipped; `x-amz-sha256-tree-hash` stays right.
+    CorruptRange,
+    /// GetJobOutput: no `x-amz-sha256-tree-hash`.
+    OmitTreeHash,
+    /// UploadMultipartPart: acknowledged with the right tree hash, but not stored.
+    LosePart,
+    /// ListParts: the page's marker is the one asked with (or the first part's), so the same
+    /// parts would be listed again.
+    RepeatMarker,
+    /// ListParts: no marker, though more parts remain.
+    DropMarker,
+    /// ListParts: `RangeInBytes` as `FIRST..END`, which is not Glacier's form.
+    GarbleRange,
+    /// HTTP 404 `ResourceNotFoundException`: an expired job, an unknown upload.
+    NotFound,
+}
+
+/// Which requests of an operation a [`Rule`] faults, by the request's key (the part's or
+/// range's first byte, the ListParts marker, else 0).
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// The request with this key.
+    Key(u64),
+    /// Each key with probability 1/n, chosen from the plan's seed and the key.
+    OneIn(u64),
+    /// Every key.
+    Every,
+}
+
+/// A fault for the first `times` requests of `operation` to each key `target` picks.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub operation: &'static str,
+    pub target: Target,
+    pub fault: Fault,
+    pub times: u32,
+}
+
+/// A fault for the first `times` requests of `operation` with key `key`.
+pub fn at(operation: &'static str, key: u64, fault: Fault, times: u32) -> Rule {
+    Rule {
+        operation,
+        target: Target::Key(key),
+        fault,
+        times,
+    }
+}
+
+/// The faults of a test: rules, the seed that picks keys for [`Target::OneIn`], and the most
+/// faults one key of an operation gets from all rules together.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub seed: u64,
+    pub rules: Vec<Rule>,
+    pub max_per_key: Option<u32>,
+    /// Faults injected so far per (rule, key) and per (operation, key).
+    given: HashMap<(usize, u64), u32>,
+    per_key: HashMap<(String, u64), u32>,
+}
+
+impl Plan {
+    pub fn new(seed: u64, rules: Vec<Rule>) -> Plan {
+        Plan {
+            seed,
+            rules,
+            ..Plan::default()
+        }
+    }
+
+    /// The fault for this request, if a rule has one left for it; counts it as given.
+    fn fault(&mut self, operation: &str, key: u64) -> Option<Fault> {
+        let per_key = self.per_key.entry((operation.to_owned(), key)).or_insert(0);
+        if self.max_per_key.is_some_and(|max| *per_key >= max) {
+            return None;
+        }
+        *per_key += 1;
+        for (index, rule) in self.rules.iter().enumerate() {
+            let picked = match rule.target {
+                Target::Key(k) => k == key,
+                Target::OneIn(n) => {
+                    splitmix(self.seed ^ splitmix(index as u64 ^ key)).is_multiple_of(n)
+                }
+                Target::Every => true,
+            };
+            let given = self.given.entry((index, key)).or_insert(0);
+            if rule.operation == operation && picked && *given < rule.times {
+                *given += 1;
+                return Some(rule.fault);
+            }
+        }
+        *self.per_key.get_mut(&(operation.to_owned(), key)).unwrap() -= 1;
+        None
+    }
+}
+
+/// One step of splitmix64: a well-mixed 64-bit value from any input.
+pub fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A response body: some bytes, then the end, a failure (the connection closes), or nothing.
+pub struct Scripted {
+    data: Option<Bytes>,
+    then: Then,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    End,
+    Fail,
+    Stall,
+}
+
+impl hyper::body::Body for Scripted {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Some(data) = self.data.take().filter(|data| !data.is_empty()) {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        match self.then {
+            Then::End => Poll::Ready(None),
+            Then::Fail => Poll::Ready(Some(Err(std::io::Error::other("cut by the double")))),
+            Then::Stall => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.then == Then::End && self.data.as_ref().is_none_or(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.then {
+            Then::End => SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64)),
+            _ => SizeHint::new(),
+        }
+    }
+}
 
 /// An archive stored by UploadArchive or CompleteMultipartUpload.
 #[derive(Clone, Debug)]
@@ -52,24 +224,21 @@ pub struct State {
     pub archives: HashMap<String, Archive>,
     uploads: HashMap<String, Upload>,
     jobs: HashMap<String, Job>,
+    /// The vaults that exist.
+    pub vaults: Vec<String>,
     /// Every request's operation name, in arrival order.
     pub requests: Vec<&'static str>,
+    /// Every fault injected: operation, key, fault.
+    pub faults: Vec<(&'static str, u64, Fault)>,
     /// Every `x-amz-sha256-tree-hash` an upload body arrived with.
     pub received_tree_hashes: Vec<String>,
     /// Every `x-amz-part-size` InitiateMultipartUpload received.
     pub received_part_sizes: Vec<String>,
-    /// Once: the part starting here is acknowledged but not stored (lost).
-    pub lose_part_at: Option<u64>,
-    /// Once: the GetJobOutput range starting here has a byte flipped on the way (the tree hash
-    /// header stays that of the right bytes).
-    pub corrupt_range_at: Option<u64>,
-    /// Once: the GetJobOutput range starting here signals the first `Notify` when it arrives,
-    /// then waits for the second before answering.
-    pub pause_range_at: Option<(u64, Arc<Notify>, Arc<Notify>)>,
-    /// ListParts answers with an unreadable `RangeInBytes`.
-    pub garble_list_parts: bool,
-    /// GetJobOutput leaves out the tree hash even for aligned ranges.
-    pub omit_range_tree_hash: bool,
+    /// The faults to inject.
+    pub plan: Plan,
+    /// Once: the request of this operation with this key signals the first `Notify` when it
+    /// arrives, then waits for the second before answering.
+    pub pause: Option<(&'static str, u64, Arc<Notify>, Arc<Notify>)>,
     /// The most parts ListParts returns per page.
     pub page_size: usize,
     /// UploadMultipartPart requests being handled now, and the most at once.
@@ -84,6 +253,23 @@ impl State {
         self.requests.iter().filter(|r| **r == operation).count()
     }
 
+    /// How many faults were injected into `operation`.
+    pub fn faults_in(&self, operation: &str) -> usize {
+        self.faults.iter().filter(|f| f.0 == operation).count()
+    }
+
+    /// The upload ids, in the order they were initiated.
+    pub fn upload_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.uploads.keys().cloned().collect();
+        ids.sort_by_key(|id| id.trim_start_matches("upload-").parse::<u64>().unwrap_or(0));
+        ids
+    }
+
+    /// The start of every part stored for `upload_id`.
+    pub fn stored_parts(&self, upload_id: &str) -> Vec<u64> {
+        self.uploads[upload_id].parts.keys().copied().collect()
+    }
+
     fn id(&mut self, kind: &str) -> String {
         self.next_id += 1;
         format!("{kind}-{}", self.next_id)
@@ -96,6 +282,15 @@ pub struct Glacier {
     state: Arc<Mutex<State>>,
 }
 
+/// The client's retries and timeouts in tests: backoffs in milliseconds; a read timeout that
+/// a debug build on 2 busy cores never reaches by accident (stall tests set a short one).
+pub fn test_policy() -> NetworkPolicy {
+    NetworkPolicy::default()
+        .max_attempts(4)
+        .backoff(Duration::from_millis(2), Duration::from_millis(20))
+        .timeouts(Duration::from_secs(2), Duration::from_secs(10))
+}
+
 impl Glacier {
     /// Starts the double on a free loopback port, on the current Tokio runtime.
     pub async fn start() -> Glacier {
@@ -105,14 +300,13 @@ impl Glacier {
             archives: HashMap::new(),
             uploads: HashMap::new(),
             jobs: HashMap::new(),
+            vaults: vec!["test-vault".to_owned()],
             requests: Vec::new(),
+            faults: Vec::new(),
             received_tree_hashes: Vec::new(),
             received_part_sizes: Vec::new(),
-            lose_part_at: None,
-            corrupt_range_at: None,
-            pause_range_at: None,
-            garble_list_parts: false,
-            omit_range_tree_hash: false,
+            plan: Plan::default(),
+            pause: None,
             page_size: 50,
             parts_in_flight: 0,
             max_parts_in_flight: 0,
@@ -125,7 +319,7 @@ impl Glacier {
                 tokio::spawn(async move {
                     let service = service_fn(move |request| {
                         let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(handle(&state, request).await) }
+                        async move { handle(&state, request).await }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -141,9 +335,15 @@ impl Glacier {
         format!("http://{}", self.addr)
     }
 
-    /// The real SDK client, pointed at the double with static test credentials.
+    /// The real SDK client, pointed at the double with static test credentials and
+    /// [`test_policy`].
     pub fn client(&self) -> Client {
-        let config = aws_sdk_glacier::Config::builder()
+        self.client_with(test_policy())
+    }
+
+    /// The real SDK client with `policy`.
+    pub fn client_with(&self, policy: NetworkPolicy) -> Client {
+        let builder = aws_sdk_glacier::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
             .credentials_provider(Credentials::new(
@@ -153,13 +353,17 @@ impl Glacier {
                 None,
                 "test",
             ))
-            .endpoint_url(self.url())
-            .build();
-        Client::from_conf(config)
+            .endpoint_url(self.url());
+        Client::from_conf(policy.apply(builder).build())
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap()
+    }
+
+    /// Injects the faults of `plan` from now on.
+    pub fn plan(&self, plan: Plan) {
+        self.state().plan = plan;
     }
 
     /// A completed archive-retrieval job for `data`, whose DescribeJob reports `tree_hash`.
@@ -182,7 +386,11 @@ fn reply(status: StatusCode, headers: &[(&str, String)], body: Bytes) -> Reply {
     for (name, value) in headers {
         response = response.header(*name, value);
     }
-    response.body(Full::new(body)).unwrap()
+    let body = Scripted {
+        data: Some(body),
+        then: Then::End,
+    };
+    response.body(body).unwrap()
 }
 
 /// A Glacier (restJson1) error.
@@ -217,60 +425,186 @@ fn header<'a>(request: &'a hyper::http::request::Parts, name: &str) -> Option<&'
     request.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> Reply {
-    let (parts, body) = request.into_parts();
+/// The operation a request is for, from its method and path.
+fn operation(method: &str, tail: &[&str]) -> Option<&'static str> {
+    Some(match (method, tail) {
+        ("POST", ["archives"]) => "UploadArchive",
+        ("POST", ["multipart-uploads"]) => "InitiateMultipartUpload",
+        ("PUT", ["multipart-uploads", _]) => "UploadMultipartPart",
+        ("POST", ["multipart-uploads", _]) => "CompleteMultipartUpload",
+        ("GET", ["multipart-uploads", _]) => "ListParts",
+        ("GET", ["jobs", _]) => "DescribeJob",
+        ("GET", ["jobs", _, "output"]) => "GetJobOutput",
+        _ => return None,
+    })
+}
+
+/// The key faults are chosen by: the first byte of a part or range, the ListParts marker.
+fn key(request: &hyper::http::request::Parts) -> u64 {
+    let first_number = |text: &str| {
+        let digits: String = text
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap_or(0)
+    };
+    if let Some(range) = header(request, "content-range").or(header(request, "range")) {
+        return first_number(range);
+    }
+    query_value(request, "marker").map_or(0, first_number)
+}
+
+/// The connection is closed: hyper aborts it when the service fails.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection cut by the double")
+    }
+}
+
+impl std::error::Error for Cut {}
+
+async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> Result<Reply, Cut> {
+    let (parts, mut body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let segments: Vec<&str> = path.split('/').collect();
+    // ["", account, "vaults", vault, ...]
+    let tail = segments.get(4..).unwrap_or_default();
+    let named = operation(parts.method.as_str(), tail);
+    let fault = named.and_then(|operation| {
+        let key = key(&parts);
+        let mut state = state.lock().unwrap();
+        let fault = state.plan.fault(operation, key)?;
+        state.faults.push((operation, key, fault));
+        Some(fault)
+    });
+    let pause = state.lock().unwrap().pause.clone();
+    if let Some((operation, at, reached, resume)) = pause {
+        if named == Some(operation) && key(&parts) == at {
+            state.lock().unwrap().pause = None;
+            reached.notify_one();
+            resume.notified().await;
+        }
+    }
+    match fault {
+        Some(Fault::CutRequest) => {
+            // Read about half the body, then drop the connection.
+            let length: usize = header(&parts, "content-length")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let mut read = 0;
+            while read < length / 2 {
+                match body.frame().await {
+                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+                    _ => break,
+                }
+            }
+            state.lock().unwrap().requests.push(named.unwrap_or("?"));
+            return Err(Cut);
+        }
+        Some(Fault::Stall) => {
+            state.lock().unwrap().requests.push(named.unwrap_or("?"));
+            std::future::pending::<()>().await;
+        }
+        _ => {}
+    }
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return invalid("unreadable body"),
+        Err(_) => return Ok(invalid("unreadable body")),
     };
-    if header(&parts, "x-amz-glacier-version") != Some("2012-06-01") {
+    let answer = answer(state, &parts, &segments, body, fault).await;
+    Ok(match fault {
+        Some(fault @ (Fault::CutResponse | Fault::StallBody)) => {
+            let (head, full) = answer.into_parts();
+            let data = full.data.unwrap_or_default();
+            let mut response = Response::from_parts(
+                head,
+                Scripted {
+                    data: Some(data.slice(..data.len() / 2)),
+                    then: if fault == Fault::CutResponse {
+                        Then::Fail
+                    } else {
+                        Then::Stall
+                    },
+                },
+            );
+            response
+                .headers_mut()
+                .insert("content-length", data.len().into());
+            response
+        }
+        _ => answer,
+    })
+}
+
+/// The answer to a request, with the faults that change it.
+async fn answer(
+    state: &Mutex<State>,
+    parts: &hyper::http::request::Parts,
+    segments: &[&str],
+    body: Bytes,
+    fault: Option<Fault>,
+) -> Reply {
+    if header(parts, "x-amz-glacier-version") != Some("2012-06-01") {
         return refuse(
             StatusCode::BAD_REQUEST,
             "MissingParameterValueException",
             "x-amz-glacier-version 2012-06-01 is required",
         );
     }
-    if header(&parts, "authorization").is_none() {
+    if header(parts, "authorization").is_none() {
         return refuse(StatusCode::FORBIDDEN, "AccessDeniedException", "unsigned");
     }
-    let path = parts.uri.path().to_owned();
-    let segments: Vec<&str> = path.split('/').collect();
-    // ["", account, "vaults", vault, ...]
     if segments.len() < 5 || segments[2] != "vaults" || segments[1] != "-" {
         return not_found("no such resource");
     }
     let vault = segments[3].to_owned();
-    let method = parts.method.as_str();
-    match (method, &segments[4..]) {
-        ("POST", ["archives"]) => upload_archive(state, &parts, body),
-        ("POST", ["multipart-uploads"]) => initiate(state, &parts, &vault),
-        ("PUT", ["multipart-uploads", id]) => {
+    let Some(operation) = operation(parts.method.as_str(), &segments[4..]) else {
+        return not_found("no such operation");
+    };
+    let refusal = match fault {
+        Some(Fault::InternalError) => Some((500, "InternalFailure")),
+        Some(Fault::Unavailable) => Some((503, "ServiceUnavailableException")),
+        Some(Fault::Throttling) => Some((400, "ThrottlingException")),
+        Some(Fault::RequestTimeout) => Some((408, "RequestTimeoutException")),
+        Some(Fault::NotFound) => Some((404, "ResourceNotFoundException")),
+        _ => None,
+    };
+    if let Some((status, code)) = refusal {
+        state.lock().unwrap().requests.push(operation);
+        let status = StatusCode::from_u16(status).unwrap();
+        return refuse(status, code, &format!("{code} injected by the test"));
+    }
+    if !state.lock().unwrap().vaults.contains(&vault) {
+        state.lock().unwrap().requests.push(operation);
+        let message = format!(
+            "Vault not found for ARN: arn:aws:glacier:eu-west-1:000000000000:vaults/{vault}"
+        );
+        return not_found(&message);
+    }
+    match (operation, &segments[4..]) {
+        ("UploadArchive", _) => upload_archive(state, parts, body),
+        ("InitiateMultipartUpload", _) => initiate(state, parts, &vault),
+        ("UploadMultipartPart", [_, id]) => {
             {
                 let mut s = state.lock().unwrap();
                 s.parts_in_flight += 1;
                 s.max_parts_in_flight = s.max_parts_in_flight.max(s.parts_in_flight);
             }
             // Hold the request a moment, so parts sent at once overlap here.
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            let response = upload_part(state, &parts, id, body);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let lose = fault == Some(Fault::LosePart);
+            let response = upload_part(state, parts, id, body, lose);
             state.lock().unwrap().parts_in_flight -= 1;
             response
         }
-        ("POST", ["multipart-uploads", id]) => complete(state, &parts, &vault, id),
-        ("GET", ["multipart-uploads", id]) => list_parts(state, &parts, &vault, id),
-        ("GET", ["jobs", id]) => describe_job(state, &vault, id),
-        ("GET", ["jobs", id, "output"]) => {
-            let pause = state.lock().unwrap().pause_range_at.clone();
-            if let Some((start, reached, resume)) = pause {
-                let prefix = format!("bytes={start}-");
-                if header(&parts, "range").is_some_and(|range| range.starts_with(&prefix)) {
-                    state.lock().unwrap().pause_range_at = None;
-                    reached.notify_one();
-                    resume.notified().await;
-                }
-            }
-            job_output(state, &parts, id)
-        }
+        ("CompleteMultipartUpload", [_, id]) => complete(state, parts, &vault, id),
+        ("ListParts", [_, id]) => list_parts(state, parts, &vault, id, fault),
+        ("DescribeJob", [_, id]) => describe_job(state, &vault, id),
+        ("GetJobOutput", [_, id, _]) => job_output(state, parts, id, fault),
         _ => not_found("no such operation"),
     }
 }
@@ -372,6 +706,7 @@ fn upload_part(
     request: &hyper::http::request::Parts,
     id: &str,
     body: Bytes,
+    lose: bool,
 ) -> Reply {
     let mut state = state.lock().unwrap();
     state.requests.push("UploadMultipartPart");
@@ -379,7 +714,6 @@ fn upload_part(
         Ok(checksums) => checksums,
         Err(problem) => return invalid(&problem),
     };
-    let lose = state.lose_part_at;
     let Some(upload) = state.uploads.get_mut(id) else {
         return not_found("no such upload");
     };
@@ -403,9 +737,7 @@ fn upload_part(
             body.len()
         ));
     }
-    if lose == Some(range.start) {
-        state.lose_part_at = None;
-    } else {
+    if !lose {
         upload
             .parts
             .insert(range.start, (range.end, checksums.tree_hash, body));
@@ -455,11 +787,10 @@ fn complete(
     let archive_id = match &upload.completed {
         Some(archive_id) => archive_id.clone(),
         None => {
-            let data: Vec<u8> = upload
-                .parts
-                .values()
-                .flat_map(|(_, _, bytes)| bytes.iter().copied())
-                .collect();
+            let mut data = Vec::new();
+            for (_, _, bytes) in upload.parts.values() {
+                data.extend_from_slice(bytes);
+            }
             let archive_id = state.id("archive");
             state.archives.insert(
                 archive_id.clone(),
@@ -500,11 +831,12 @@ fn list_parts(
     request: &hyper::http::request::Parts,
     vault: &str,
     id: &str,
+    fault: Option<Fault>,
 ) -> Reply {
     let mut state = state.lock().unwrap();
     state.requests.push("ListParts");
     let page_size = state.page_size;
-    let garble = state.garble_list_parts;
+    let garble = fault == Some(Fault::GarbleRange);
     let Some(upload) = state.uploads.get(id) else {
         return not_found("no such upload");
     };
@@ -536,9 +868,10 @@ fn list_parts(
             ),
         })
         .collect();
-    let marker = match listed.next() {
-        Some((next, _)) => format!(r#""{next}""#),
-        None => "null".to_owned(),
+    let marker = match (listed.next(), fault) {
+        (_, Some(Fault::RepeatMarker)) => format!(r#""{from}""#),
+        (_, Some(Fault::DropMarker)) | (None, _) => "null".to_owned(),
+        (Some((next, _)), _) => format!(r#""{next}""#),
     };
     let body = format!(
         r#"{{"ArchiveDescription":null,"CreationDate":"2026-11-30T00:00:00.000Z","Marker":{marker},"MultipartUploadId":"{id}","PartSizeInBytes":{},"Parts":[{}],"VaultARN":"arn:aws:glacier:eu-west-1:000000000000:vaults/{vault}"}}"#,
@@ -574,11 +907,16 @@ fn describe_job(state: &Mutex<State>, vault: &str, id: &str) -> Reply {
     )
 }
 
-fn job_output(state: &Mutex<State>, request: &hyper::http::request::Parts, id: &str) -> Reply {
+fn job_output(
+    state: &Mutex<State>,
+    request: &hyper::http::request::Parts,
+    id: &str,
+    fault: Option<Fault>,
+) -> Reply {
     let mut state = state.lock().unwrap();
     state.requests.push("GetJobOutput");
-    let corrupt = state.corrupt_range_at;
-    let omit_hash = state.omit_range_tree_hash;
+    let corrupt = fault == Some(Fault::CorruptRange);
+    let omit_hash = fault == Some(Fault::OmitTreeHash);
     let Some(job) = state.jobs.get(id) else {
         return not_found("no such job");
     };
@@ -616,8 +954,7 @@ fn job_output(state: &Mutex<State>, request: &hyper::http::request::Parts, id: &
     } else {
         StatusCode::OK
     };
-    let bytes = if corrupt == Some(wanted.start) && !bytes.is_empty() {
-        state.corrupt_range_at = None;
+    let bytes = if corrupt && !bytes.is_empty() {
         let mut damaged = bytes.to_vec();
         let middle = damaged.len() / 2;
         damaged[middle] ^= 0x01;
@@ -626,4 +963,48 @@ fn job_output(state: &Mutex<State>, request: &hyper::http::request::Parts, id: &
         bytes
     };
     reply(status, &headers, bytes)
+}
+
+/// A directory removed when the test ends.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!(
+            "glacier-tree-hash-aws-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn file(&self, name: &str, data: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, data).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Deterministic bytes that differ from part to part (xorshift).
+pub fn data(len: u64, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+pub fn slice(data: &[u8], range: std::ops::Range<u64>) -> &[u8] {
+    &data[range.start as usize..range.end as usize]
 }
