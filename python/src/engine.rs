@@ -41,7 +41,7 @@ pub enum Output {
 pub enum Sink {
     Tree(library::TreeHasher),
     Checksums(library::ChecksumHasher),
-    Multipart(library::MultipartHasher),
+    Multipart(library::MultipartHasher, library::PartSize),
 }
 
 impl Sink {
@@ -59,7 +59,10 @@ impl Sink {
     /// that is not a part size.
     pub fn multipart(part_size: u64) -> Result<Sink, String> {
         let part_size = library::PartSize::new(part_size).map_err(|error| error.to_string())?;
-        Ok(Sink::Multipart(library::MultipartHasher::new(part_size)))
+        Ok(Sink::Multipart(
+            library::MultipartHasher::new(part_size),
+            part_size,
+        ))
     }
 
     /// Adds `data`.
@@ -77,10 +80,10 @@ impl Sink {
             (Sink::Checksums(hasher), Threads::Pool(pool)) => {
                 pool.install(|| hasher.update_rayon(data));
             }
-            (Sink::Multipart(hasher), Threads::Calling) => {
+            (Sink::Multipart(hasher, _), Threads::Calling) => {
                 hasher.update(data);
             }
-            (Sink::Multipart(hasher), Threads::Pool(pool)) => {
+            (Sink::Multipart(hasher, _), Threads::Pool(pool)) => {
                 pool.install(|| hasher.update_rayon(data));
             }
         }
@@ -118,12 +121,23 @@ impl Sink {
             (Sink::Checksums(hasher), Threads::Pool(pool)) => {
                 pool.install(|| hasher.update_file_rayon(file, range).map(drop))
             }
-            (Sink::Multipart(hasher), Threads::Calling) => {
+            (Sink::Multipart(hasher, _), Threads::Calling) => {
                 hasher.update_file(file, range).map(drop)
             }
-            (Sink::Multipart(hasher), Threads::Pool(pool)) => {
+            (Sink::Multipart(hasher, _), Threads::Pool(pool)) => {
                 pool.install(|| hasher.update_file_rayon(file, range).map(drop))
             }
+        }
+    }
+
+    /// Refuses, before anything is read, `more` bytes that would take a multipart upload past
+    /// 10,000 parts (the library's message); anything for the other kinds.
+    pub fn check_more(&self, more: u64) -> Result<(), String> {
+        match self {
+            Sink::Multipart(hasher, part_size) => part_size
+                .check_archive_size(hasher.count().saturating_add(more))
+                .map_err(|error| error.to_string()),
+            _ => Ok(()),
         }
     }
 
@@ -132,7 +146,7 @@ impl Sink {
         match self {
             Sink::Tree(hasher) => hasher.count(),
             Sink::Checksums(hasher) => hasher.count(),
-            Sink::Multipart(hasher) => hasher.count(),
+            Sink::Multipart(hasher, _) => hasher.count(),
         }
     }
 
@@ -141,7 +155,7 @@ impl Sink {
         match self {
             Sink::Tree(hasher) => Some(*hasher.finalize().as_bytes()),
             Sink::Checksums(hasher) => Some(*hasher.finalize().tree_hash.as_bytes()),
-            Sink::Multipart(_) => None,
+            Sink::Multipart(..) => None,
         }
     }
 
@@ -157,7 +171,7 @@ impl Sink {
                     sha256: checksums.sha256.to_string(),
                 }
             }
-            Sink::Multipart(hasher) => {
+            Sink::Multipart(hasher, _) => {
                 let summary = hasher.finalize().map_err(|error| error.to_string())?;
                 Output::Multipart(MultipartOut {
                     part_size: summary.part_size.bytes(),

@@ -49,6 +49,8 @@ pub fn file(
     let mut at = start;
     if metadata.is_file() {
         let stop = end.unwrap_or(metadata.len());
+        sink.check_more(stop.saturating_sub(start))
+            .map_err(crate::errors::value_error)?;
         while stop > at && stop - at > PIECE as u64 {
             let next = at + PIECE as u64;
             py.detach(|| sink.update_file(file, at, Some(next), threads))

@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import botocore.utils
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
@@ -32,17 +33,42 @@ def glacier():
     )
 
 
+class _Raw:
+    def stream(self, **kwargs):
+        yield b""
+
+
 @pytest.fixture
 def sent_headers(glacier):
-    """The headers of each request, as they are after every checksum handler ran."""
+    """A fake Glacier endpoint: each request as sent (after every handler ran: ours, botocore's
+    and the serializer), answered without the network. Yields the list of (operation, headers,
+    body)."""
     sent = []
 
-    def record(params, model, **kwargs):
-        sent.append((model.name, dict(params["headers"])))
+    def answer(request, **kwargs):
+        operation = kwargs["event_name"].rsplit(".", 1)[-1]
+        body = request.body
+        if hasattr(body, "read"):
+            position = body.tell()
+            body = body.read()
+            request.body.seek(position)
+        sent.append((operation, dict(request.headers), bytes(body or b"")))
+        headers = {
+            "x-amz-archive-id": "archive-1",
+            "x-amz-multipart-upload-id": "up-1",
+            "x-amz-sha256-tree-hash": request.headers.get("x-amz-sha256-tree-hash", ""),
+            "Location": "/x",
+        }
+        status = 204 if operation == "UploadMultipartPart" else 201
+        return AWSResponse(request.url, status, headers, _Raw())
 
-    # Registered after botocore's own handlers and before the Stubber's answer.
-    glacier.meta.events.register("before-call.glacier.*", record)
+    glacier.meta.events.register("before-send.glacier", answer)
     return sent
+
+
+def _text(headers, name):
+    value = headers[name]
+    return value.decode() if isinstance(value, bytes) else value
 
 
 @pytest.fixture
@@ -68,53 +94,63 @@ def test_upload_archive_headers_from_one_rust_pass(
     gth.boto.register(glacier)
     gth.boto.register(glacier)  # twice: still one handler
     body = make_body(data)
-    with Stubber(glacier) as stub:
-        stub.add_response(
-            "upload_archive",
-            {"location": "/x", "checksum": reference_tree_hash(data), "archiveId": "a1"},
-            {"vaultName": "v", "body": ANY},
-        )
-        glacier.upload_archive(vaultName="v", body=body)
-        stub.assert_no_pending_responses()
-    (name, headers), = sent_headers
+    response = glacier.upload_archive(vaultName="v", body=body)
+    assert response["archiveId"] == "archive-1"
+    ((name, headers, sent_body),) = sent_headers
     assert name == "UploadArchive"
-    assert headers["x-amz-sha256-tree-hash"] == reference_tree_hash(data)
-    assert headers["x-amz-content-sha256"] == hashlib.sha256(data).hexdigest()
-    if isinstance(body, io.BytesIO):
-        assert body.tell() == 0  # put back for the upload
+    assert _text(headers, "x-amz-sha256-tree-hash") == reference_tree_hash(data)
+    assert _text(headers, "x-amz-content-sha256") == hashlib.sha256(data).hexdigest()
+    assert sent_body == data  # a file body was put back where it was
 
 
-def test_same_headers_as_botocores_handler(glacier, sent_headers):
+def test_without_our_handler_botocore_computes_the_same(glacier, sent_headers):
     data = data_of(2 * MIB + 1)
-    expected = {
-        "x-amz-sha256-tree-hash": botocore.utils.calculate_tree_hash(io.BytesIO(data)),
-        "x-amz-content-sha256": botocore.utils.calculate_sha256(io.BytesIO(data), as_hex=True),
-    }
-    with Stubber(glacier) as stub:
-        stub.add_response("upload_archive", {"archiveId": "a"}, {"vaultName": "v", "body": ANY})
-        glacier.upload_archive(vaultName="v", body=data)  # botocore's handler alone
+    glacier.upload_archive(vaultName="v", body=data)  # botocore's handler alone
     gth.boto.register(glacier)
-    with Stubber(glacier) as stub:
-        stub.add_response("upload_archive", {"archiveId": "a"}, {"vaultName": "v", "body": ANY})
-        glacier.upload_archive(vaultName="v", body=data)  # ours first
-    for _, headers in sent_headers:
-        assert {k: headers[k] for k in expected} == expected
+    glacier.upload_archive(vaultName="v", body=io.BytesIO(data))  # ours first
+    (_, botocores, _), (_, ours, _) = sent_headers
+    for name in ("x-amz-sha256-tree-hash", "x-amz-content-sha256"):
+        assert _text(ours, name) == _text(botocores, name)
+    assert _text(ours, "x-amz-sha256-tree-hash") == botocore.utils.calculate_tree_hash(
+        io.BytesIO(data)
+    )
 
 
 def test_a_checksum_given_by_the_caller_is_kept(glacier, sent_headers):
     gth.boto.register(glacier)
-    with Stubber(glacier) as stub:
-        stub.add_response("upload_multipart_part", {"checksum": "c"})
-        glacier.upload_multipart_part(
-            vaultName="v", uploadId="u", range="bytes 0-2/*", checksum="f" * 64, body=b"abc"
-        )
-    (_, headers), = sent_headers
-    assert headers["x-amz-sha256-tree-hash"] == "f" * 64
-    assert headers["x-amz-content-sha256"] == hashlib.sha256(b"abc").hexdigest()
+    glacier.upload_multipart_part(
+        vaultName="v", uploadId="u", range="bytes 0-2/*", checksum="f" * 64, body=b"abc"
+    )
+    ((_, headers, _),) = sent_headers
+    assert _text(headers, "x-amz-sha256-tree-hash") == "f" * 64
+    assert _text(headers, "x-amz-content-sha256") == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_multipart_upload_example_requests_as_sent(
+    glacier, sent_headers, no_python_checksums, tmp_path
+):
+    data = data_of(5 * MIB + 1234)
+    path = tmp_path / "archive.bin"
+    path.write_bytes(data)
+    assert multipart_upload.upload(glacier, "vault", path, 2 * MIB) == "archive-1"
+    names = [name for name, _, _ in sent_headers]
+    assert names == ["InitiateMultipartUpload"] + ["UploadMultipartPart"] * 3 + [
+        "CompleteMultipartUpload"
+    ]
+    ranges = [(0, 2 * MIB), (2 * MIB, 4 * MIB), (4 * MIB, len(data))]
+    for (_, headers, body), (start, end) in zip(sent_headers[1:4], ranges):
+        assert _text(headers, "Content-Range") == f"bytes {start}-{end - 1}/*"
+        assert _text(headers, "x-amz-sha256-tree-hash") == reference_tree_hash(data[start:end])
+        assert _text(headers, "x-amz-content-sha256") == hashlib.sha256(data[start:end]).hexdigest()
+        assert body == data[start:end]
+    _, complete, _ = sent_headers[-1]
+    assert _text(complete, "x-amz-archive-size") == str(len(data))
+    assert _text(complete, "x-amz-sha256-tree-hash") == reference_tree_hash(data)
+    assert _text(sent_headers[0][1], "x-amz-part-size") == str(2 * MIB)
 
 
 @pytest.mark.parametrize("part_size", [MIB, 2 * MIB])
-def test_multipart_upload_example(glacier, sent_headers, no_python_checksums, tmp_path, part_size):
+def test_multipart_upload_example(glacier, tmp_path, part_size):
     data = data_of(5 * MIB + 1234)
     path = tmp_path / "archive.bin"
     path.write_bytes(data)
@@ -151,10 +187,6 @@ def test_multipart_upload_example(glacier, sent_headers, no_python_checksums, tm
         archive_id = multipart_upload.upload(glacier, "vault", path, part_size, "d")
         stub.assert_no_pending_responses()
     assert archive_id == "archive-1"
-    part_headers = [h for name, h in sent_headers if name == "UploadMultipartPart"]
-    assert [h["x-amz-content-sha256"] for h in part_headers] == [
-        hashlib.sha256(data[s:e]).hexdigest() for s, e in ranges
-    ]
 
 
 def test_multipart_upload_example_aborts_on_error(glacier, tmp_path):
