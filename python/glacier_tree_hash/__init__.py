@@ -81,7 +81,8 @@ def calculate_tree_hash(fileobj, *, max_threads: Optional[int] = None) -> str:
     ``botocore.utils.calculate_tree_hash``, the same result on every input botocore gets right
     and the right one where it is wrong (a ``read`` that returns less than asked).
 
-    A regular file with ``fileno()`` is hashed by the library from ``tell()`` on all cores,
+    An object without ``readinto`` or ``read`` is taken as a buffer, as :func:`tree_hash`
+    takes it. A regular file with ``fileno()`` is hashed by the library from ``tell()`` on all cores,
     through a duplicate of its descriptor (the file object keeps its own), and is left
     positioned at the end. Any other binary file object is read with ``readinto`` (or ``read``)
     in blocks of 32 MiB, each hashed with the GIL released: memory stays under 64 MiB whatever
@@ -125,8 +126,9 @@ class Checksums:
 
 
 def checksums(data_or_fileobj, *, max_threads: Optional[int] = None) -> Checksums:
-    """Both checksums of a body in one read: a buffer (as :func:`tree_hash` takes) or a binary
-    file object from its position to its end (as :func:`calculate_tree_hash` takes).
+    """Both checksums of a body in one read: a binary file object (anything with ``readinto``
+    or ``read``, an ``mmap`` too) from its position to its end, as :func:`calculate_tree_hash`
+    reads it; else a buffer (bytes, bytearray, memoryview, array), as :func:`tree_hash` takes.
 
     >>> c = checksums(b"test")
     >>> c.tree_hash == c.sha256 == tree_hash(b"test")  # up to 1 MiB they are the same

@@ -7,6 +7,9 @@ use std::fs::File;
 use std::io;
 use std::ops::Range;
 
+/// Inputs this small are hashed on the calling thread: 2 MiB, two leaves.
+pub const SMALL: usize = 2 << 20;
+
 /// A part of a multipart upload, as the library reports it: its index, its half-open byte
 /// range, its `Content-Range` header, its tree hash and its SHA-256 (lowercase hex).
 pub struct PartOut {
@@ -65,8 +68,14 @@ impl Sink {
         ))
     }
 
-    /// Adds `data`.
+    /// Adds `data`; up to [`SMALL`] bytes on the calling thread, whatever `threads` says (a trip
+    /// to the pool and back costs more than hashing them there).
     pub fn update(&mut self, data: &[u8], threads: &Threads) {
+        let threads = if data.len() <= SMALL {
+            &Threads::Calling
+        } else {
+            threads
+        };
         match (self, threads) {
             (Sink::Tree(hasher), Threads::Calling) => {
                 hasher.update(data);

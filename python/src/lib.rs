@@ -105,14 +105,15 @@ fn tree_hash(
     let mut sink = Sink::tree();
     feed::bytes(py, &mut sink, held.bytes(), &threads)?;
     drop(held);
-    let hex = sink.finalize().map_err(value_error)?;
-    match hex {
+    match sink.finalize().map_err(value_error)? {
         Output::TreeHash(hex) => Ok(hex),
-        _ => unreachable!("a tree sink gives a tree hash"),
+        _ => Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "a tree hasher gave something else than a tree hash",
+        )),
     }
 }
 
-/// One pass of `kind` over a buffer, or else a binary file object from its position.
+/// One pass of `kind` over a binary file object from its position, or else a buffer.
 #[pyfunction]
 #[pyo3(signature = (kind, source, part_size = None, *, max_threads = None))]
 fn hash_object(
@@ -124,14 +125,13 @@ fn hash_object(
 ) -> PyResult<Py<PyAny>> {
     let threads = threads_for(max_threads)?;
     let mut sink = sink_for(kind, part_size)?;
-    match Bytes::of(source) {
-        Ok(held) => {
-            feed::bytes(py, &mut sink, held.bytes(), &threads)?;
-        }
-        Err(error) if error.is_instance_of::<pyo3::exceptions::PyTypeError>(py) => {
-            feed::file_object(py, &mut sink, source, &threads)?;
-        }
-        Err(error) => return Err(error),
+    // A file object (anything with `read` or `readinto`, an mmap too) from its position, as
+    // botocore reads it; else the buffer of a bytes-like object.
+    if source.hasattr("readinto")? || source.hasattr("read")? {
+        feed::file_object(py, &mut sink, source, &threads)?;
+    } else {
+        let held = Bytes::of(source)?;
+        feed::bytes(py, &mut sink, held.bytes(), &threads)?;
     }
     output(py, &sink)
 }

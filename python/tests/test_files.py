@@ -216,3 +216,18 @@ def test_hashlib_interface():
     h.reset()
     assert h.hexdigest() == gth.tree_hash(b"")
     assert gth.__version__ and gth.__version__ != "0+unknown"
+
+
+def test_mmap_is_read_from_its_position_like_botocore(write_file):
+    import mmap
+
+    from botocore.utils import calculate_tree_hash as botocore_tree_hash
+
+    data = data_of(3 * MIB + 3)
+    path = write_file(data)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        mapped.seek(MIB + 1)
+        expected = botocore_tree_hash(mapped)
+        mapped.seek(MIB + 1)
+        assert gth.calculate_tree_hash(mapped) == expected == reference_tree_hash(data[MIB + 1 :])
+        assert gth.tree_hash(mapped) == reference_tree_hash(data)  # a buffer: all of it
