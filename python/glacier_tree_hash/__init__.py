@@ -85,8 +85,8 @@ def calculate_tree_hash(fileobj, *, max_threads: Optional[int] = None) -> str:
     takes it. A regular file with ``fileno()`` is hashed by the library from ``tell()`` on all cores,
     through a duplicate of its descriptor (the file object keeps its own), and is left
     positioned at the end. Any other binary file object is read with ``readinto`` (or ``read``)
-    in blocks of 32 MiB, each hashed with the GIL released: memory stays under 64 MiB whatever
-    the size. A text-mode file, or a ``read`` that returns ``str``, is a ``TypeError``; a
+    into two blocks of 16 MiB in turn, one filled while the other is hashed with the GIL
+    released: 32 MiB of memory whatever the size. A text-mode file, or a ``read`` that returns ``str``, is a ``TypeError``; a
     non-blocking stream that returns ``None`` is a ``BlockingIOError``.
 
     >>> import io

@@ -15,9 +15,9 @@ use std::fs::File;
 /// The most bytes hashed between two checks for signals.
 pub const PIECE: usize = 128 << 20;
 
-/// The block a Python file object is read into with `readinto`: the only memory the file-object
-/// path holds besides the hasher.
-pub const BLOCK: usize = 32 << 20;
+/// The size of each of the two blocks a Python file object is read into with `readinto`: the
+/// only memory the file-object path holds besides the hasher (32 MiB in all).
+pub const BLOCK: usize = 16 << 20;
 
 /// Adds the bytes of `data`.
 pub fn bytes(py: Python<'_>, sink: &mut Sink, data: &[u8], threads: &Threads) -> PyResult<()> {
@@ -155,21 +155,29 @@ fn regular_file(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Option<Fi
     }
 }
 
-/// Reads `object` with `readinto` into one block, hashing each full (or final) block off the
-/// GIL.
-fn read_into(
-    py: Python<'_>,
-    sink: &mut Sink,
-    object: &Bound<'_, PyAny>,
-    threads: &Threads,
-) -> PyResult<()> {
-    let block = PyByteArray::new_with(py, BLOCK, |_| Ok(()))?;
-    let view = PyMemoryView::from(block.as_any())?;
-    let held = Bytes::of(block.as_any())?;
-    loop {
+/// A block that `readinto` fills: the bytearray, a view of it for Python, its bytes for Rust.
+struct Block<'py> {
+    view: Bound<'py, PyMemoryView>,
+    held: Bytes,
+}
+
+impl<'py> Block<'py> {
+    fn new(py: Python<'py>) -> PyResult<Block<'py>> {
+        let array = PyByteArray::new_with(py, BLOCK, |_| Ok(()))?;
+        Ok(Block {
+            view: PyMemoryView::from(array.as_any())?,
+            held: Bytes::of(array.as_any())?,
+        })
+    }
+
+    /// Fills the block from `object` with as many `readinto` calls as it takes (short reads are
+    /// fine); fewer than [`BLOCK`] bytes only at the end of the stream.
+    fn fill(&self, py: Python<'py>, object: &Bound<'py, PyAny>) -> PyResult<usize> {
         let mut filled = 0;
         while filled < BLOCK {
-            let target = view.get_item(PySlice::new(py, filled as isize, BLOCK as isize, 1))?;
+            let target =
+                self.view
+                    .get_item(PySlice::new(py, filled as isize, BLOCK as isize, 1))?;
             let got = object.call_method1("readinto", (&target,))?;
             if got.is_none() {
                 return Err(no_data_yet());
@@ -188,11 +196,49 @@ fn read_into(
             }
             filled += count;
         }
-        bytes(py, sink, &held.bytes()[..filled], threads)?;
-        if filled < BLOCK {
-            return Ok(());
+        Ok(filled)
+    }
+}
+
+/// Reads `object` with `readinto` into two blocks in turn: while the pool hashes one (from a
+/// helper thread, without the GIL), the calling thread fills the other. With `max_threads=1`,
+/// one block, read and hashed in turn on the calling thread. Memory: the blocks, at most
+/// 2 × [`BLOCK`].
+fn read_into(
+    py: Python<'_>,
+    sink: &mut Sink,
+    object: &Bound<'_, PyAny>,
+    threads: &Threads,
+) -> PyResult<()> {
+    let first = Block::new(py)?;
+    let mut filled = first.fill(py, object)?;
+    if matches!(threads, Threads::Calling) {
+        loop {
+            bytes(py, sink, &first.held.bytes()[..filled], threads)?;
+            if filled < BLOCK {
+                return Ok(());
+            }
+            filled = first.fill(py, object)?;
         }
     }
+    let blocks = [first, Block::new(py)?];
+    let mut current = 0;
+    while filled == BLOCK {
+        let data = &blocks[current].held.bytes()[..filled];
+        let next = &blocks[1 - current];
+        filled = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| sink.update(data, threads));
+            let read = next.fill(py, object);
+            // Wait for the hash without the GIL (a failed read waits too: the scope joins).
+            py.detach(|| hashing.join()).map_err(|_| {
+                pyo3::exceptions::PyRuntimeError::new_err("the hashing thread panicked")
+            })?;
+            read
+        })?;
+        py.check_signals()?;
+        current = 1 - current;
+    }
+    bytes(py, sink, &blocks[current].held.bytes()[..filled], threads)
 }
 
 /// Reads `object` with `read(BLOCK)` until it returns no bytes.

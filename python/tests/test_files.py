@@ -231,3 +231,14 @@ def test_mmap_is_read_from_its_position_like_botocore(write_file):
         mapped.seek(MIB + 1)
         assert gth.calculate_tree_hash(mapped) == expected == reference_tree_hash(data[MIB + 1 :])
         assert gth.tree_hash(mapped) == reference_tree_hash(data)  # a buffer: all of it
+
+
+def test_streams_of_many_blocks_on_one_thread_and_on_the_pool():
+    from conftest import ShortReads
+
+    data = data_of(37 * MIB + 11)  # more than two 16 MiB blocks, the last one partial
+    expected = reference_tree_hash(data)
+    for max_threads in (1, 2):
+        for step in (MIB - 1, 16 * MIB, 40 * MIB):
+            assert gth.calculate_tree_hash(ShortReads(data, step), max_threads=max_threads) == expected
+    assert gth.calculate_tree_hash(ShortReads(data[: 32 * MIB], 3 * MIB)) == reference_tree_hash(data[: 32 * MIB])
