@@ -45,6 +45,7 @@ __all__ = [
 
 
 def _version() -> str:
+    """The installed distribution's version."""
     try:
         from importlib.metadata import version
 
