@@ -217,25 +217,10 @@ pub fn combine(hashes: &[String]) -> Result<String, String> {
     Ok(library::combine(&parsed).to_string())
 }
 
-/// A tree hash given as hex, checked and in lowercase; the library's message if it is not
-/// 64 hex digits.
-pub fn normalize_hex(hex: &str) -> Result<String, String> {
-    library::TreeHash::from_hex(hex)
-        .map(|hash| hash.to_string())
-        .map_err(|error| error.to_string())
-}
-
 /// The smallest part size for an archive of `archive_size` bytes, in bytes; the library's
 /// message above 10,000 parts of 4 GiB.
 pub fn part_size_for(archive_size: u64) -> Result<u64, String> {
     library::PartSize::for_archive(archive_size)
-        .map(library::PartSize::bytes)
-        .map_err(|error| error.to_string())
-}
-
-/// `part_size` checked as a Glacier part size; the library's message if it is not one.
-pub fn check_part_size(part_size: u64) -> Result<u64, String> {
-    library::PartSize::new(part_size)
         .map(library::PartSize::bytes)
         .map_err(|error| error.to_string())
 }

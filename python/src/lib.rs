@@ -194,23 +194,10 @@ fn combine(hashes: &Bound<'_, PyAny>) -> PyResult<String> {
     engine::combine(&hashes).map_err(value_error)
 }
 
-/// `hex` checked as a tree hash and in lowercase.
-#[pyfunction]
-fn normalize_hex(hex: &str) -> PyResult<String> {
-    engine::normalize_hex(hex).map_err(value_error)
-}
-
 /// The smallest part size for an archive of `archive_size` bytes.
 #[pyfunction]
 fn part_size_for(archive_size: i64) -> PyResult<u64> {
     engine::part_size_for(offset("archive_size", archive_size)?).map_err(value_error)
-}
-
-/// `part_size` if it is a Glacier part size (1 MiB × 2^k up to 4 GiB).
-#[pyfunction]
-fn check_part_size(part_size: i64) -> PyResult<u64> {
-    let part_size = u64::try_from(part_size).unwrap_or(0);
-    engine::check_part_size(part_size).map_err(value_error)
 }
 
 /// The smallest tree-hash-aligned `(start, end)` holding bytes `start..end`, or `None`.
@@ -354,9 +341,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash_object, module)?)?;
     module.add_function(wrap_pyfunction!(hash_path, module)?)?;
     module.add_function(wrap_pyfunction!(combine, module)?)?;
-    module.add_function(wrap_pyfunction!(normalize_hex, module)?)?;
     module.add_function(wrap_pyfunction!(part_size_for, module)?)?;
-    module.add_function(wrap_pyfunction!(check_part_size, module)?)?;
     module.add_function(wrap_pyfunction!(tree_hash_aligned_cover, module)?)?;
     module.add_function(wrap_pyfunction!(is_tree_hash_aligned, module)?)?;
     module.add_function(wrap_pyfunction!(set_max_threads, module)?)?;
