@@ -66,10 +66,12 @@ pub fn file(
 
 /// Adds everything a Python file object yields from its position to its end.
 ///
-/// A regular file with a `fileno()` is hashed by the library's file path from `tell()` (after
-/// `flush()`), through a duplicate of its descriptor, and then positioned at the end of what
-/// was hashed. Anything else is read with `readinto` (or `read`, without it) into one block of
-/// [`BLOCK`] bytes; short reads are fine (the hasher cuts leaves at byte offsets, not at reads).
+/// A file of `open()` (an `io.FileIO`, or a buffered reader or random-access file over one) on a
+/// regular file is hashed by the library's file path from `tell()` (after `flush()`), through a
+/// duplicate of its descriptor, and then positioned at the end of what was hashed. Anything
+/// else is read with `readinto` (or `read`, without it), in blocks of [`BLOCK`] bytes; short
+/// reads are fine (the hasher cuts leaves at byte offsets, not at reads). Wrappers that have a
+/// `fileno()` but yield other bytes than the descriptor's (`gzip.GzipFile`, say) are read.
 pub fn file_object(
     py: Python<'_>,
     sink: &mut Sink,
@@ -112,12 +114,27 @@ pub fn file_object(
     }
 }
 
-/// A duplicate of the descriptor of `object` if it is a regular file (on Unix); `None` if it has
-/// no descriptor or is something else (a pipe, a socket, a terminal).
+/// Whether `object` is a file of `open()` in binary mode: its bytes are its descriptor's.
+fn is_plain_file(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let io = py.import("io")?;
+    let file_io = io.getattr("FileIO")?;
+    if object.is_instance(&file_io)? {
+        return Ok(true);
+    }
+    if object.is_instance(&io.getattr("BufferedReader")?)?
+        || object.is_instance(&io.getattr("BufferedRandom")?)?
+    {
+        return object.getattr("raw")?.is_instance(&file_io);
+    }
+    Ok(false)
+}
+
+/// A duplicate of the descriptor of `object` if it is a file of `open()` on a regular file (on
+/// Unix); `None` for anything else (another kind of object, a pipe, a socket, a terminal).
 fn regular_file(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Option<File>> {
     #[cfg(unix)]
     {
-        if !object.hasattr("fileno")? {
+        if !is_plain_file(py, object)? {
             return Ok(None);
         }
         let unsupported = py.import("io")?.getattr("UnsupportedOperation")?;

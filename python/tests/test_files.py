@@ -242,3 +242,15 @@ def test_streams_of_many_blocks_on_one_thread_and_on_the_pool():
         for step in (MIB - 1, 16 * MIB, 40 * MIB):
             assert gth.calculate_tree_hash(ShortReads(data, step), max_threads=max_threads) == expected
     assert gth.calculate_tree_hash(ShortReads(data[: 32 * MIB], 3 * MIB)) == reference_tree_hash(data[: 32 * MIB])
+
+
+def test_a_wrapper_with_a_fileno_is_read_not_its_descriptor(tmp_path):
+    import gzip
+
+    data = data_of(3 * MIB + 17)
+    path = tmp_path / "a.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(data)
+    with gzip.open(path, "rb") as f:
+        assert f.fileno() >= 0  # the compressed file's descriptor
+        assert gth.calculate_tree_hash(f) == reference_tree_hash(data)
