@@ -254,3 +254,12 @@ def test_a_wrapper_with_a_fileno_is_read_not_its_descriptor(tmp_path):
     with gzip.open(path, "rb") as f:
         assert f.fileno() >= 0  # the compressed file's descriptor
         assert gth.calculate_tree_hash(f) == reference_tree_hash(data)
+
+
+def test_a_strided_buffer_is_refused_not_copied():
+    strided = memoryview(bytes(range(100)))[::2]
+    with pytest.raises(BufferError):
+        gth.tree_hash(strided)
+    assert gth.tree_hash(strided.tobytes()) == reference_tree_hash(bytes(range(0, 100, 2)))
+    with pytest.raises(ValueError, match="max_threads"):
+        gth.TreeHasher(max_threads=-1)
