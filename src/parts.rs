@@ -169,6 +169,38 @@ impl PartSize {
     }
 }
 
+impl TryFrom<u64> for PartSize {
+    type Error = PartSizeError;
+
+    /// [`PartSize::new`].
+    fn try_from(bytes: u64) -> Result<PartSize, PartSizeError> {
+        PartSize::new(bytes)
+    }
+}
+
+impl TryFrom<i64> for PartSize {
+    type Error = PartSizeError;
+
+    /// A part size as ListParts and DescribeMultipartUpload report it (`PartSizeInBytes`, an
+    /// `i64` in the AWS SDKs), checked like [`PartSize::new`]; a negative one is
+    /// [`PartSizeError::Negative`].
+    ///
+    /// ```
+    /// use glacier_tree_hash::{PartSize, PartSizeError};
+    ///
+    /// let listed: i64 = 8_388_608; // ListPartsOutput::part_size_in_bytes()
+    /// assert_eq!(PartSize::try_from(listed)?.bytes(), 8 << 20);
+    /// assert_eq!(PartSize::try_from(-1i64), Err(PartSizeError::Negative { bytes: -1 }));
+    /// # Ok::<(), PartSizeError>(())
+    /// ```
+    fn try_from(bytes: i64) -> Result<PartSize, PartSizeError> {
+        match u64::try_from(bytes) {
+            Ok(bytes) => PartSize::new(bytes),
+            Err(_) => Err(PartSizeError::Negative { bytes }),
+        }
+    }
+}
+
 impl fmt::Display for PartSize {
     /// The number of bytes, as `x-amz-part-size` wants it (`8388608`); with `{:#}`, the size for
     /// people: `1 MiB` to `512 MiB`, then `1 GiB`, `2 GiB`, `4 GiB`.
@@ -259,6 +291,11 @@ pub enum PartSizeError {
         /// The size asked for.
         bytes: u64,
     },
+    /// A negative number of bytes (from an `i64`).
+    Negative {
+        /// The size given.
+        bytes: i64,
+    },
     /// Text whose number of bytes does not fit in 64 bits.
     Overflow,
     /// Text that is not a number with an optional unit (B, KiB, MiB, GiB).
@@ -281,6 +318,10 @@ impl fmt::Display for PartSizeError {
             PartSizeError::NotPowerOfTwoMib { bytes } => write!(
                 f,
                 "a part size of {bytes} bytes is not 1 MiB times a power of two; valid sizes are {VALID_SIZES}"
+            ),
+            PartSizeError::Negative { bytes } => write!(
+                f,
+                "a part size of {bytes} bytes is negative; valid sizes are {VALID_SIZES}"
             ),
             PartSizeError::Overflow => write!(
                 f,
@@ -355,6 +396,38 @@ impl fmt::Display for TooManyParts {
 
 impl core::error::Error for TooManyParts {}
 
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl TooManyParts {
+    /// The `TooManyParts` inside an `io::Error` from a read or file method of a
+    /// [`MultipartHasher`](crate::MultipartHasher) (an `InvalidInput` error that carries it),
+    /// or `None` for any other error.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{Hasher, MultipartHasher, PartSize, TooManyParts};
+    ///
+    /// let endless = std::io::repeat(0);
+    /// let error = MultipartHasher::new(PartSize::MIN).update_reader(endless).unwrap_err();
+    /// let too_many = TooManyParts::from_io_error(&error).unwrap();
+    /// assert_eq!(too_many.part_count(), 10_001);
+    /// assert_eq!(TooManyParts::from_io_error(&std::io::ErrorKind::Other.into()), None);
+    /// ```
+    #[must_use]
+    pub fn from_io_error(error: &std::io::Error) -> Option<TooManyParts> {
+        error.get_ref()?.downcast_ref::<TooManyParts>().copied()
+    }
+}
+
+/// An `InvalidInput` error that carries the `TooManyParts`: see
+/// [`TooManyParts::from_io_error`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl From<TooManyParts> for std::io::Error {
+    fn from(error: TooManyParts) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, error)
+    }
+}
+
 /// One part of a multipart upload: its index (from 0) and its bytes in the archive, never
 /// empty. From [`PartSize::parts`] and in [`MultipartSummary`](crate::MultipartSummary).
 ///
@@ -400,11 +473,12 @@ impl Part {
         ContentRange {
             first: self.first,
             last: self.last,
+            total: None,
         }
     }
 
     /// The part at `index` over `range`, which the caller guarantees is not empty.
-    #[cfg(feature = "std")]
+    #[cfg(feature = "alloc")]
     pub(crate) const fn spanning(index: u64, range: Range<u64>) -> Part {
         debug_assert!(range.start < range.end);
         Part {
@@ -486,25 +560,55 @@ impl ExactSizeIterator for Parts {}
 
 impl core::iter::FusedIterator for Parts {}
 
-/// The `Content-Range` header value of an UploadMultipartPart request for the half-open byte
-/// `range`: `bytes FIRST-LAST/*`, LAST inclusive. `None` for an empty range.
+/// A byte range of an archive, half-open: what the range functions and the assembler take, so
+/// that a caller passes what it has: a `Range<u64>`, a reference to one, a [`Part`] or a
+/// [`ContentRange`].
 ///
 /// ```
-/// use glacier_tree_hash::content_range;
+/// use glacier_tree_hash::{is_tree_hash_aligned, ContentRange, PartSize};
 ///
-/// assert_eq!(content_range(0..8388608).unwrap().to_string(), "bytes 0-8388607/*");
-/// assert!(content_range(5..5).is_none());
+/// let range = 0..1 << 20;
+/// assert!(is_tree_hash_aligned(&range, 3 << 20));
+/// let part = PartSize::MIN.parts(3 << 20).nth(2).unwrap();
+/// assert!(is_tree_hash_aligned(part, 3 << 20));
+/// let header: ContentRange = "bytes 0-2097151/3145728".parse()?;
+/// assert!(is_tree_hash_aligned(header, 3 << 20));
+/// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
 /// ```
-#[must_use]
-pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
-    (range.start < range.end).then(|| ContentRange {
-        first: range.start,
-        last: range.end - 1,
-    })
+pub trait ByteRange {
+    /// The range, half-open.
+    fn byte_range(&self) -> Range<u64>;
 }
 
-/// A `Content-Range` header value; `Display` writes it. From [`Part::content_range`],
-/// [`content_range`], or parsed from a request or a ListParts `RangeInBytes`.
+impl ByteRange for Range<u64> {
+    fn byte_range(&self) -> Range<u64> {
+        self.clone()
+    }
+}
+
+impl ByteRange for Part {
+    fn byte_range(&self) -> Range<u64> {
+        self.range()
+    }
+}
+
+impl ByteRange for ContentRange {
+    fn byte_range(&self) -> Range<u64> {
+        self.range()
+    }
+}
+
+impl<T: ByteRange + ?Sized> ByteRange for &T {
+    fn byte_range(&self) -> Range<u64> {
+        (**self).byte_range()
+    }
+}
+
+/// A `Content-Range` header value: `bytes FIRST-LAST/*` as UploadMultipartPart sends it, or
+/// `bytes FIRST-LAST/TOTAL` as GetJobOutput returns it; `Display` writes it. From
+/// [`Part::content_range`], [`ContentRange::new`], or parsed (also from a ListParts
+/// `RangeInBytes`, `FIRST-LAST`). [`range_header`](ContentRange::range_header) writes the
+/// `Range` request header for the same bytes.
 ///
 /// ```
 /// use glacier_tree_hash::{ContentRange, PartSize};
@@ -513,15 +617,38 @@ pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
 /// assert_eq!(part.content_range().to_string(), "bytes 2097152-3145727/*");
 /// let listed: ContentRange = "2097152-3145727".parse()?;
 /// assert_eq!(listed, part.content_range());
+/// let returned: ContentRange = "bytes 2097152-3145727/5242880".parse()?;
+/// assert_eq!((returned.range(), returned.total()), (part.range(), Some(5 << 20)));
 /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentRange {
-    pub(crate) first: u64,
-    pub(crate) last: u64,
+    first: u64,
+    last: u64,
+    total: Option<u64>,
 }
 
 impl ContentRange {
+    /// The `Content-Range` of the bytes of `range`, total unknown (`/*`); `None` for an empty
+    /// range.
+    ///
+    /// ```
+    /// use glacier_tree_hash::ContentRange;
+    ///
+    /// let header = ContentRange::new(0..8388608).unwrap();
+    /// assert_eq!(header.to_string(), "bytes 0-8388607/*");
+    /// assert!(ContentRange::new(5..5).is_none());
+    /// ```
+    #[must_use]
+    pub fn new(range: impl ByteRange) -> Option<ContentRange> {
+        let range = range.byte_range();
+        (range.start < range.end).then(|| ContentRange {
+            first: range.start,
+            last: range.end - 1,
+            total: None,
+        })
+    }
+
     /// The half-open byte range.
     ///
     /// ```
@@ -531,22 +658,57 @@ impl ContentRange {
     /// ```
     #[must_use]
     pub const fn range(&self) -> Range<u64> {
-        // `last < u64::MAX` is checked where a ContentRange is made from text.
-        self.first..self.last.saturating_add(1)
+        // `last < u64::MAX` is checked where a ContentRange is made.
+        self.first..self.last + 1
+    }
+
+    /// The size of the whole archive, when the header says it (`bytes FIRST-LAST/TOTAL`).
+    ///
+    /// ```
+    /// let header: glacier_tree_hash::ContentRange = "bytes 0-99/1000".parse()?;
+    /// assert_eq!(header.total(), Some(1000));
+    /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
+    /// ```
+    #[must_use]
+    pub const fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The `Range` request header for the same bytes (`bytes=FIRST-LAST`), as GetJobOutput
+    /// takes it for a range retrieval.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{tree_hash_aligned_cover, ContentRange};
+    ///
+    /// let cover = tree_hash_aligned_cover(5..10, 3 << 20).unwrap();
+    /// let header = ContentRange::new(cover).unwrap().range_header();
+    /// assert_eq!(header.to_string(), "bytes=0-1048575");
+    /// ```
+    #[must_use]
+    pub const fn range_header(&self) -> RangeHeader {
+        RangeHeader {
+            first: self.first,
+            last: self.last,
+        }
     }
 }
 
 impl fmt::Display for ContentRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bytes {}-{}/*", self.first, self.last)
+        write!(f, "bytes {}-{}/", self.first, self.last)?;
+        match self.total {
+            Some(total) => write!(f, "{total}"),
+            None => f.write_str("*"),
+        }
     }
 }
 
 impl FromStr for ContentRange {
     type Err = ContentRangeError;
 
-    /// `bytes FIRST-LAST/*` as UploadMultipartPart sends it, or `FIRST-LAST` as ListParts
-    /// reports a part's `RangeInBytes`; LAST inclusive, at least FIRST, below `u64::MAX`.
+    /// `bytes FIRST-LAST/*` as UploadMultipartPart sends it, `bytes FIRST-LAST/TOTAL` as
+    /// GetJobOutput returns it, or `FIRST-LAST` as ListParts reports a part's `RangeInBytes`;
+    /// decimal, LAST inclusive, `FIRST <= LAST < TOTAL` and `LAST < u64::MAX`.
     ///
     /// ```
     /// use glacier_tree_hash::ContentRange;
@@ -555,29 +717,34 @@ impl FromStr for ContentRange {
     /// assert_eq!(listed.range(), (8 << 20)..(16 << 20));
     /// assert_eq!(listed.to_string(), "bytes 8388608-16777215/*");
     /// assert!("bytes 5-4/*".parse::<ContentRange>().is_err());
+    /// assert!("bytes 0-99/99".parse::<ContentRange>().is_err());
     /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
     /// ```
     fn from_str(text: &str) -> Result<ContentRange, ContentRangeError> {
-        let pair = match text.strip_prefix("bytes ") {
-            Some(rest) => rest.strip_suffix("/*").ok_or(ContentRangeError)?,
-            None => text,
-        };
-        let (first, last) = pair.split_once('-').ok_or(ContentRangeError)?;
         let number = |digits: &str| {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ContentRangeError);
             }
             digits.parse::<u64>().map_err(|_| ContentRangeError)
         };
+        let (pair, total) = match text.strip_prefix("bytes ") {
+            Some(rest) => match rest.split_once('/').ok_or(ContentRangeError)? {
+                (pair, "*") => (pair, None),
+                (pair, total) => (pair, Some(number(total)?)),
+            },
+            None => (text, None),
+        };
+        let (first, last) = pair.split_once('-').ok_or(ContentRangeError)?;
         let (first, last) = (number(first)?, number(last)?);
-        if first > last || last == u64::MAX {
+        if first > last || last == u64::MAX || total.is_some_and(|total| last >= total) {
             return Err(ContentRangeError);
         }
-        Ok(ContentRange { first, last })
+        Ok(ContentRange { first, last, total })
     }
 }
 
-/// Text that is not `bytes FIRST-LAST/*` or `FIRST-LAST` with `FIRST <= LAST < u64::MAX`.
+/// Text that is not `bytes FIRST-LAST/*`, `bytes FIRST-LAST/TOTAL` or `FIRST-LAST` with
+/// `FIRST <= LAST < TOTAL` and `LAST < u64::MAX`.
 ///
 /// ```
 /// assert!("bytes 10-5/*".parse::<glacier_tree_hash::ContentRange>().is_err());
@@ -588,12 +755,30 @@ pub struct ContentRangeError;
 impl fmt::Display for ContentRangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "a byte range is `bytes FIRST-LAST/*` or `FIRST-LAST`, decimal, FIRST <= LAST < 2^64 - 1",
+            "a byte range is `bytes FIRST-LAST/*`, `bytes FIRST-LAST/TOTAL` or `FIRST-LAST`, decimal, FIRST <= LAST < TOTAL, LAST < 2^64 - 1",
         )
     }
 }
 
 impl core::error::Error for ContentRangeError {}
+
+/// A `Range` request header value, `bytes=FIRST-LAST`: see [`ContentRange::range_header`].
+///
+/// ```
+/// let header = glacier_tree_hash::ContentRange::new(5..10).unwrap().range_header();
+/// assert_eq!(header.to_string(), "bytes=5-9");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeHeader {
+    first: u64,
+    last: u64,
+}
+
+impl fmt::Display for RangeHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bytes={}-{}", self.first, self.last)
+    }
+}
 
 /// Whether Glacier returns a tree hash for a retrieval of `range` from an archive of
 /// `archive_size` bytes: whether the range's tree is a node of the archive's tree, i.e. `start`
@@ -611,23 +796,25 @@ impl core::error::Error for ContentRangeError {}
 /// assert!(!is_tree_hash_aligned(0..3 * MIB, size)); // not a power of two
 /// ```
 #[must_use]
-pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
-    tree_hash_aligned_cover(range.clone(), archive_size) == Some(range)
+pub fn is_tree_hash_aligned(range: impl ByteRange, archive_size: u64) -> bool {
+    let range = range.byte_range();
+    tree_hash_aligned_cover(&range, archive_size) == Some(range)
 }
 
 /// Whether `range` starts on a MiB boundary and ends on one or at the end of the archive, as
 /// Glacier requires of the ranges of a range retrieval.
 ///
 /// ```
-/// use glacier_tree_hash::is_megabyte_aligned;
+/// use glacier_tree_hash::is_mib_aligned;
 ///
 /// const MIB: u64 = 1 << 20;
-/// assert!(is_megabyte_aligned(MIB..3 * MIB, 5 * MIB));
-/// assert!(is_megabyte_aligned(MIB..5 * MIB - 1, 5 * MIB - 1));
-/// assert!(!is_megabyte_aligned(1..MIB, 5 * MIB));
+/// assert!(is_mib_aligned(MIB..3 * MIB, 5 * MIB));
+/// assert!(is_mib_aligned(MIB..5 * MIB - 1, 5 * MIB - 1));
+/// assert!(!is_mib_aligned(1..MIB, 5 * MIB));
 /// ```
 #[must_use]
-pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
+pub fn is_mib_aligned(range: impl ByteRange, archive_size: u64) -> bool {
+    let range = range.byte_range();
     range.start < range.end
         && range.end <= archive_size
         && range.start.is_multiple_of(MIB)
@@ -635,7 +822,8 @@ pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
 }
 
 /// The smallest tree-hash-aligned range (see [`is_tree_hash_aligned`]) that contains `wanted`,
-/// so a retrieval can ask for bytes that come with a checksum. `None` if `wanted` is empty or
+/// so a retrieval can ask for bytes that come with a checksum (its `Range` header:
+/// [`ContentRange::range_header`]). `None` if `wanted` is empty or
 /// reaches past `archive_size`.
 ///
 /// ```
@@ -650,7 +838,8 @@ pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
 /// assert_eq!(tree_hash_aligned_cover(0..size + 1, size), None);
 /// ```
 #[must_use]
-pub fn tree_hash_aligned_cover(wanted: Range<u64>, archive_size: u64) -> Option<Range<u64>> {
+pub fn tree_hash_aligned_cover(wanted: impl ByteRange, archive_size: u64) -> Option<Range<u64>> {
+    let wanted = wanted.byte_range();
     if wanted.start >= wanted.end || wanted.end > archive_size {
         return None;
     }
@@ -755,9 +944,9 @@ mod tests {
         assert_eq!(last.range().start % size.bytes(), 0);
         assert_eq!(last.index() + 1, size.part_count(archive));
         assert_eq!(PartSize::MIN.parts(0).count(), 0);
-        assert_eq!(content_range(0..0), None);
+        assert_eq!(ContentRange::new(0..0), None);
         assert_eq!(
-            content_range(u64::MAX - 1..u64::MAX).unwrap().range(),
+            ContentRange::new(u64::MAX - 1..u64::MAX).unwrap().range(),
             u64::MAX - 1..u64::MAX
         );
     }
@@ -790,6 +979,6 @@ mod tests {
         assert!(is_tree_hash_aligned(0..size, size));
         assert!(!is_tree_hash_aligned(0..0, size));
         assert!(!is_tree_hash_aligned(0..1, 0));
-        assert!(!is_megabyte_aligned(0..1, 0));
+        assert!(!is_mib_aligned(0..1, 0));
     }
 }

@@ -102,7 +102,7 @@ fn a_failed_write_hashes_nothing() {
 #[cfg(feature = "tokio")]
 mod tokio_readers {
     use super::support::{MIB, SplitMix64, reference_tree_hash, splitmix64_bytes};
-    use glacier_tree_hash::{
+    use glacier_tree_hash::{Hasher, 
         Checksums, MultipartHasher, PartSize, TreeHash, calculate_tree_hash_async, checksums_async,
         multipart_async,
     };

@@ -4,9 +4,9 @@
 
 mod support;
 
-use glacier_tree_hash::{
+use glacier_tree_hash::{Hasher, 
     AddPartError, ArchiveAssembler, AssemblyProblem, Checksums, MultipartHasher, PartSize,
-    Sha256Hash, TreeHash, combine, is_megabyte_aligned, is_tree_hash_aligned, tree_hash,
+    Sha256Hash, TreeHash, combine, is_mib_aligned, is_tree_hash_aligned, tree_hash,
     tree_hash_aligned_cover,
 };
 use proptest::prelude::*;
@@ -247,7 +247,7 @@ fn alignment_matches_its_definition_for_every_range_up_to_40_mib() {
                         "{range:?} of {size}"
                     );
                     assert!(
-                        is_megabyte_aligned(range.clone(), size),
+                        is_mib_aligned(range.clone(), size),
                         "{range:?} of {size}"
                     );
                     // One byte off at either end: still decided by the definition.
