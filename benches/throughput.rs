@@ -23,8 +23,8 @@
 use cpu_time::ThreadTime;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use glacier_tree_hash::{Hasher, 
-    ChecksumHasher, MultipartHasher, PartSize, TreeHasher, calculate_tree_hash,
+use glacier_tree_hash::{
+    ChecksumHasher, Hasher, MultipartHasher, PartSize, TreeHasher, calculate_tree_hash,
 };
 use sha2::Sha256;
 use std::fs::File;

@@ -7,9 +7,9 @@
 //! With no arguments it runs on a made-up archive and response: one part missing, one whose
 //! upload was corrupted.
 
-use glacier_tree_hash::{Hasher, 
-    ArchiveAssembler, ChecksumHasher, ContentRange, MultipartHasher, PartDifference, PartSize,
-    TreeHash,
+use glacier_tree_hash::{
+    ArchiveAssembler, ChecksumHasher, ContentRange, Hasher, MultipartHasher, PartDifference,
+    PartSize, TreeHash,
 };
 use std::error::Error;
 use std::fs::File;

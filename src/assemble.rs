@@ -404,4 +404,3 @@ pub enum PartDifference {
     /// Only Glacier lists the part.
     NotLocal(Range<u64>),
 }
-

@@ -88,6 +88,7 @@ impl ChecksumHasher {
     /// A hasher that has seen no bytes.
     ///
     /// ```
+    /// use glacier_tree_hash::Hasher;
     /// let checksums = glacier_tree_hash::ChecksumHasher::new().finalize();
     /// assert_eq!(checksums, glacier_tree_hash::Checksums::of(b""));
     /// ```
@@ -135,7 +136,7 @@ impl Sealed for ChecksumHasher {
                     out.fill(leaf);
                     Ok::<(), core::convert::Infallible>(())
                 };
-                let Ok(()) = self.tree.push_leaves::<SerialJoin, _>(1, &first);
+                let Ok(()) = self.tree.tree.push_leaves::<SerialJoin, _>(1, &first);
             }
             data = rest;
         }

@@ -49,11 +49,6 @@ impl FileRange {
         }
     }
 
-    /// The number of bytes in the range of a file of `len` bytes.
-    pub fn len_in(&self, len: u64) -> u64 {
-        self.end.unwrap_or(len).saturating_sub(self.start)
-    }
-
     fn is_whole(&self) -> bool {
         self.start == 0 && self.end.is_none()
     }
@@ -129,15 +124,15 @@ pub fn update<J: Join, H: Hasher>(
         FileKind::Stream => return hasher.read_with::<J>(file),
         FileKind::Regular { len } => len,
     };
-    if let Some(error) = hasher.too_many_parts_after(range.len_in(len)) {
+    let reported_end = range.end.map_or(len, |end| end.min(len));
+    // The bytes the file says it holds in the range (a range past its end is an error later).
+    if let Some(error) = hasher.too_many_parts_after(reported_end.saturating_sub(range.start)) {
         return Err(error.into());
     }
-    let reported_end = range.end.map_or(len, |end| end.min(len));
     let mut reached = range.start;
     if POSITIONAL && range.start < reported_end {
         let before = hasher.clone();
-        reached = match within_reported_size::<J, H>(hasher, file, range.start..reported_end, via)
-        {
+        reached = match within_reported_size::<J, H>(hasher, file, range.start..reported_end, via) {
             Ok(reached) => reached,
             Err(Stop::Io(error)) => return Err(error),
             Err(Stop::EndAt(end)) => {

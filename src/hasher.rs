@@ -16,14 +16,16 @@
 //! - The result depends only on the bytes, never on the split into calls, the join, the batch
 //!   size or the engine.
 
-use crate::TreeHash;
 use crate::Hasher;
+use crate::TreeHash;
 use crate::join::{Join, SerialJoin};
-use crate::update::sealed::Sealed;
 use crate::leaves::{self, MAX_LANES};
 use crate::tree::{SubtreeStack, parent, sha256};
+use crate::update::sealed::Sealed;
 use core::convert::Infallible;
 use core::fmt;
+#[cfg(feature = "std")]
+use {crate::positional::Stop, core::ops::Range, std::fs::File};
 // `Digest` is not imported: with feature `digest` its by-value `finalize` would shadow ours.
 use sha2::Sha256;
 
@@ -81,13 +83,14 @@ pub fn tree_hash(data: &[u8]) -> TreeHash {
 #[derive(Clone)]
 pub struct TreeHasher {
     /// The tree over 1 MiB leaves.
-    tree: Tree<LEAF>,
+    pub(crate) tree: Tree<LEAF>,
 }
 
 impl TreeHasher {
     /// A hasher that has seen no bytes.
     ///
     /// ```
+    /// use glacier_tree_hash::Hasher;
     /// let hasher = glacier_tree_hash::TreeHasher::new();
     /// assert_eq!(hasher.finalize(), glacier_tree_hash::tree_hash(b""));
     /// ```
@@ -102,27 +105,10 @@ impl TreeHasher {
         (LEAF - self.tree.leaf_len) % LEAF
     }
 
-    /// Pushes `count` whole chunks as the largest subtrees that start at the current leaf count
-    /// and fit; `leaves(first, out)` must write the hashes of the `out.len()` chunks from chunk
-    /// `first` (counted from 0 in this call) into `out`. It is called with up to
-    /// `leaves::batch()` chunks at a time, in parallel under `RayonJoin`. Only when no leaf is
-    /// in progress. On an error the hasher holds some prefix of the chunks.
-    pub(crate) fn push_leaves<J, E>(
-        &mut self,
-        count: u64,
-        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
-    ) -> Result<(), E>
-    where
-        J: Join,
-        E: Send,
-    {
-        self.tree.push_leaves::<J, E>(count, leaves)
-    }
-
     /// Forgets every byte seen, as if new.
     ///
     /// ```
-    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    /// use glacier_tree_hash::{Hasher, tree_hash, TreeHasher};
     ///
     /// let mut hasher = TreeHasher::new();
     /// hasher.update(b"something else");
@@ -199,10 +185,16 @@ impl<const LEAF: usize> Tree<LEAF> {
         rest
     }
 
-    /// See [`TreeHasher::push_leaves`]. Up to [`SUBTREES`] subtrees are planned at a time;
-    /// neighbours that together hold no more than a task's worth of leaves are hashed in one
-    /// engine call, larger ones are split in halves under `J` down to a task each.
-    fn push_leaves<J, E>(
+    /// Pushes `count` whole leaves as the largest subtrees that start at the current leaf count
+    /// and fit; `leaves(first, out)` must write the hashes of the `out.len()` leaves from leaf
+    /// `first` (counted from 0 in this call) into `out`. It is called with up to
+    /// `leaves::batch()` leaves at a time, in parallel under `RayonJoin`. Only when no leaf is
+    /// in progress. On an error the hasher holds some prefix of the leaves.
+    ///
+    /// Up to [`SUBTREES`] subtrees are planned at a time; neighbours that together hold no more
+    /// than a task's worth of leaves are hashed in one engine call, larger ones are split in
+    /// halves under `J` down to a task each.
+    pub(crate) fn push_leaves<J, E>(
         &mut self,
         count: u64,
         leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
@@ -388,11 +380,7 @@ impl Sealed for TreeHasher {
 
     /// Whole leaves read by the thread that hashes them.
     #[cfg(feature = "std")]
-    fn positional<J: Join>(
-        &mut self,
-        file: &std::fs::File,
-        range: core::ops::Range<u64>,
-    ) -> Result<u64, crate::positional::Stop> {
+    fn positional<J: Join>(&mut self, file: &File, range: Range<u64>) -> Result<u64, Stop> {
         crate::positional::leaves::<J>(self, file, range)
     }
 }
@@ -532,9 +520,7 @@ mod tests {
     fn whole_chunks_go_on_the_stack_as_aligned_subtrees() {
         let data = vec![9u8; 7 * LEAF];
         let mut hasher = TreeHasher::new();
-        hasher
-            .update(&data[..LEAF])
-            .update(&data[LEAF..]);
+        hasher.update(&data[..LEAF]).update(&data[LEAF..]);
         // Seven leaves of one value: subtrees of 4, 2 and 1 leaves, folded right to left.
         assert_eq!(hasher.tree.stack.leaves(), 7);
         assert_eq!(hasher.finalize(), {

@@ -26,7 +26,8 @@ extern crate alloc;
 //                 sealed hooks where a hasher differs
 //   hasher        TreeHasher: one leaf in progress and the stack (no_std, no allocation)
 //   checksums     ChecksumHasher, Checksums: the tree hash and the linear SHA-256 in one pass
-//   parts         PartSize, Part, ContentRange, ByteRange, range alignment (no allocation)
+//   parts         PartSize, Part, Parts, TooManyParts: the part layout (no allocation)
+//   ranges        ByteRange, ContentRange, RangeHeader, range alignment (no allocation)
 //   multipart     MultipartHasher, its summary, whole parts hashed side by side (alloc)
 //   assemble      ArchiveAssembler and its errors (alloc)
 //   read          the read loops for readers: serial, read-ahead, the tree's read-ahead (std)
@@ -60,6 +61,7 @@ mod parts;
 mod passthrough;
 #[cfg(feature = "std")]
 mod positional;
+mod ranges;
 #[cfg(feature = "std")]
 mod read;
 #[cfg(feature = "serde")]
@@ -73,7 +75,9 @@ mod update;
 
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use assemble::{AddPartError, ArchiveAssembler, AssembleError, AssemblyProblem, PartDifference};
+pub use assemble::{
+    AddPartError, ArchiveAssembler, AssembleError, AssemblyProblem, PartDifference,
+};
 pub use checksums::{ChecksumHasher, Checksums};
 pub use hash::{HexDigits, HexError, Sha256Hash, TreeHash};
 pub(crate) use hasher::LEAF;
@@ -85,13 +89,14 @@ pub use leaves::leaf_backend;
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use multipart::{MultipartHasher, MultipartSummary, PartChecksums};
-pub use parts::{
-    ByteRange, ContentRange, ContentRangeError, Part, PartSize, PartSizeError, Parts,
-    RangeHeader, TooManyParts, is_mib_aligned, is_tree_hash_aligned, tree_hash_aligned_cover,
-};
+pub use parts::{Part, PartSize, PartSizeError, Parts, TooManyParts};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use passthrough::{HashingReader, HashingWriter};
+pub use ranges::{
+    ByteRange, ContentRange, ContentRangeError, RangeHeader, is_mib_aligned, is_tree_hash_aligned,
+    tree_hash_aligned_cover,
+};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use tokio_support::{calculate_tree_hash_async, checksums_async, multipart_async};

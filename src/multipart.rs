@@ -7,11 +7,13 @@ use crate::update::sealed::Sealed;
 use crate::{ChecksumHasher, Checksums, Part, PartSize, TooManyParts, TreeHash, combine};
 use alloc::vec;
 use alloc::vec::Vec;
+#[cfg(feature = "std")]
+use {crate::positional::Stop, core::ops::Range, std::fs::File};
 
 /// One part of a multipart upload and the checksums its UploadMultipartPart request sends.
 ///
 /// ```
-/// use glacier_tree_hash::{Checksums, MultipartHasher, PartSize};
+/// use glacier_tree_hash::{Hasher, Checksums, MultipartHasher, PartSize};
 ///
 /// let summary = MultipartHasher::new(PartSize::MIN).update(b"tiny").finalize()?;
 /// let hashed = &summary.parts[0];
@@ -30,7 +32,7 @@ pub struct PartChecksums {
 /// What a multipart upload needs, from one read of the archive: see [`MultipartHasher`].
 ///
 /// ```
-/// use glacier_tree_hash::{tree_hash, MultipartHasher, PartSize};
+/// use glacier_tree_hash::{Hasher, tree_hash, MultipartHasher, PartSize};
 ///
 /// let archive = vec![1u8; (2 << 20) + 1];
 /// let summary = MultipartHasher::new(PartSize::MIN).update(&archive).finalize()?;
@@ -55,16 +57,19 @@ pub struct MultipartSummary {
 /// Hashes an archive once and yields every part's range, tree hash and SHA-256, and the archive's
 /// size and tree hash, which it gets by combining the part hashes (no second pass).
 ///
+/// Its methods are those of the [`Hasher`] trait; its [`finalize`](Hasher::finalize) gives a
+/// [`MultipartSummary`], or [`TooManyParts`] past 10,000 parts.
+///
 /// Memory: two hashers (about 2.4 KiB) and 96 bytes per part: under 1 MB for Glacier's 10,000
 /// parts. Past 10,000 parts it stops hashing (only counting bytes), the read and file methods
-/// stop reading with an error, and [`finalize`](MultipartHasher::finalize) refuses: memory stays
+/// stop reading with an error, and [`finalize`](Hasher::finalize) refuses: memory stays
 /// bounded whatever the input, and an archive too large for its part size is refused as soon as
 /// that is known (before the first read, for a regular file).
 ///
 /// A whole multipart upload:
 ///
 /// ```
-/// use glacier_tree_hash::{MultipartHasher, PartSize};
+/// use glacier_tree_hash::{Hasher, MultipartHasher, PartSize};
 ///
 /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-multipart-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir)?;
@@ -96,7 +101,7 @@ pub struct MultipartSummary {
 /// let archive_size_header = summary.archive_size; // x-amz-archive-size
 /// let checksum = String::from(summary.tree_hash); // x-amz-sha256-tree-hash
 /// assert_eq!(archive_size_header, archive_size);
-/// assert_eq!(summary.tree_hash, glacier_tree_hash::tree_hash_file(&path)?);
+/// assert_eq!(summary.tree_hash, glacier_tree_hash::tree_hash(&std::fs::read(&path)?));
 /// # let _ = checksum;
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -114,7 +119,7 @@ impl MultipartHasher {
     /// A hasher for an archive uploaded in parts of `part_size`.
     ///
     /// ```
-    /// use glacier_tree_hash::{MultipartHasher, PartSize};
+    /// use glacier_tree_hash::{Hasher, MultipartHasher, PartSize};
     ///
     /// let summary = MultipartHasher::new(PartSize::MIN).finalize()?;
     /// assert_eq!((summary.parts.len(), summary.archive_size), (0, 0));
@@ -235,11 +240,7 @@ impl Sealed for MultipartHasher {
 
     /// Under rayon, whole parts side by side, each read by the thread that hashes it.
     #[cfg(feature = "std")]
-    fn positional<J: Join>(
-        &mut self,
-        file: &std::fs::File,
-        range: core::ops::Range<u64>,
-    ) -> Result<u64, crate::positional::Stop> {
+    fn positional<J: Join>(&mut self, file: &File, range: Range<u64>) -> Result<u64, Stop> {
         if !J::PARALLEL {
             return Ok(range.start);
         }

@@ -92,7 +92,11 @@ fn fill_at(file: &File, buffer: &mut [u8], offset: u64) -> Result<(), Stop> {
 /// the short tail through the serial read loop, the whole leaves between them under `J`, each
 /// task reading up to one leaf-engine batch into a buffer of the pool and hashing it in one
 /// engine call. Returns `range.end`.
-pub fn leaves<J: Join>(hasher: &mut TreeHasher, file: &File, range: Range<u64>) -> Result<u64, Stop> {
+pub fn leaves<J: Join>(
+    hasher: &mut TreeHasher,
+    file: &File,
+    range: Range<u64>,
+) -> Result<u64, Stop> {
     let head_len = (hasher.leaf_room() as u64).min(range.end - range.start);
     let leaves_start = range.start + head_len;
     read_exactly(hasher, file, range.start..leaves_start)?;
@@ -129,6 +133,7 @@ pub fn leaves<J: Join>(hasher: &mut TreeHasher, file: &File, range: Range<u64>) 
             result
         };
         if hasher
+            .tree
             .push_leaves::<J, ()>(whole_leaves, &hash_leaves)
             .is_err()
         {

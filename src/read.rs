@@ -6,9 +6,9 @@
 //! every other error is returned as it is; the first `Ok(0)` is the end of the input, and
 //! nothing is read after it.
 
+use crate::Hasher;
 #[cfg(feature = "rayon")]
 use crate::TreeHash;
-use crate::Hasher;
 use crate::join::SerialJoin;
 use std::io::{self, Read};
 
@@ -206,10 +206,7 @@ pub(crate) fn read_ahead<H: Hasher>(hasher: &mut H, reader: impl Read) -> io::Re
 /// calling thread is one of the pool's, it runs pool jobs while it waits for a block to come
 /// back, so a pool of one thread cannot deadlock.
 #[cfg(feature = "rayon")]
-pub(crate) fn read_ahead_tree(
-    hasher: &mut crate::TreeHasher,
-    reader: impl Read,
-) -> io::Result<()> {
+pub(crate) fn read_ahead_tree(hasher: &mut crate::TreeHasher, reader: impl Read) -> io::Result<()> {
     use crate::LEAF;
     use std::collections::BTreeMap;
     use std::sync::mpsc;
@@ -388,7 +385,9 @@ fn push_in_order(
             out.copy_from_slice(&digests[first..first + out.len()]);
             Ok::<(), core::convert::Infallible>(())
         };
-        let Ok(()) = hasher.push_leaves::<SerialJoin, _>(digests.len() as u64, &copy);
+        let Ok(()) = hasher
+            .tree
+            .push_leaves::<SerialJoin, _>(digests.len() as u64, &copy);
         *pushed += 1;
     }
 }

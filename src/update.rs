@@ -19,9 +19,9 @@
 //! methods can be added without breaking anyone. The price: the methods need the trait in
 //! scope (`use glacier_tree_hash::Hasher;`), as `std::io::Read`'s do.
 
-use crate::join::SerialJoin;
 #[cfg(feature = "std")]
 use crate::file::{self, FileRange, Via};
+use crate::join::SerialJoin;
 #[cfg(feature = "std")]
 use std::{fs::File, io, io::Read, ops::RangeBounds};
 

@@ -5,9 +5,9 @@
 
 mod support;
 
-use glacier_tree_hash::{Hasher, 
-    ChecksumHasher, Checksums, MultipartHasher, PartSize, TooManyParts, TreeHash, TreeHasher,
-    calculate_tree_hash, tree_hash,
+use glacier_tree_hash::{
+    ChecksumHasher, Checksums, Hasher, MultipartHasher, PartSize, TooManyParts, TreeHash,
+    TreeHasher, calculate_tree_hash, tree_hash,
 };
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
@@ -51,7 +51,11 @@ fn file_methods<H: Hasher>() -> Vec<(&'static str, fn(&mut H, &File, Bounds) -> 
 
 /// The tree hash that every file method of every hasher gives for `range` of `file` after
 /// `prefix` (given to `update` first), named `Type::method`.
-fn every_file_method(file: &File, range: Bounds, prefix: &[u8]) -> Vec<(String, io::Result<TreeHash>)> {
+fn every_file_method(
+    file: &File,
+    range: Bounds,
+    prefix: &[u8],
+) -> Vec<(String, io::Result<TreeHash>)> {
     fn each<H: Hasher>(
         type_name: &str,
         new: impl Fn() -> H,
@@ -62,14 +66,21 @@ fn every_file_method(file: &File, range: Bounds, prefix: &[u8]) -> Vec<(String, 
         for (name, method) in file_methods::<H>() {
             let mut hasher = new();
             hasher.update(prefix);
-            let result = method(&mut hasher, file, range).and_then(|()| tree_hash(hasher.finalize()));
+            let result =
+                method(&mut hasher, file, range).and_then(|()| tree_hash(hasher.finalize()));
             out.push((format!("{type_name}::{name}"), result));
         }
     }
     let input = (file, range, prefix);
     let mut out = Vec::new();
     each("TreeHasher", TreeHasher::new, Ok, input, &mut out);
-    each("ChecksumHasher", ChecksumHasher::new, |c| Ok(c.tree_hash), input, &mut out);
+    each(
+        "ChecksumHasher",
+        ChecksumHasher::new,
+        |c| Ok(c.tree_hash),
+        input,
+        &mut out,
+    );
     let multipart = || MultipartHasher::new(PartSize::MIN);
     let summary_hash = |s: Result<glacier_tree_hash::MultipartSummary, TooManyParts>| {
         Ok(s.map_err(io::Error::other)?.tree_hash)

@@ -172,10 +172,7 @@ fn pools_of_any_size_agree() {
                 );
             }
             let file = support::TempFile::new(&format!("pool-{threads}"), &data);
-            assert_eq!(
-                support::tree_hash_path(file.path()).unwrap(),
-                expected
-            );
+            assert_eq!(support::tree_hash_path(file.path()).unwrap(), expected);
         });
     }
     assert_eq!(tree_hash(&data), expected);

@@ -4,8 +4,8 @@
 
 mod support;
 
-use glacier_tree_hash::{Hasher, 
-    ChecksumHasher, Checksums, MultipartHasher, PartSize, TreeHash, TreeHasher,
+use glacier_tree_hash::{
+    ChecksumHasher, Checksums, Hasher, MultipartHasher, PartSize, TreeHash, TreeHasher,
     calculate_tree_hash, tree_hash,
 };
 use std::io;

@@ -11,6 +11,8 @@ mod names;
 mod progress;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
+// The library's methods, beside the tool's own `Hasher` trait below.
+use glacier_tree_hash::Hasher as _;
 use glacier_tree_hash::{
     ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, Sha256Hash, TreeHash,
     TreeHasher,

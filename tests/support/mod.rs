@@ -114,7 +114,9 @@ impl Drop for TempFile {
 
 /// The tree hash of the file at `path`, opened once, on the calling thread: the serial file
 /// path of the library, `Hasher::update_file` of all of it.
-pub fn tree_hash_path(path: impl AsRef<std::path::Path>) -> io::Result<glacier_tree_hash::TreeHash> {
+pub fn tree_hash_path(
+    path: impl AsRef<std::path::Path>,
+) -> io::Result<glacier_tree_hash::TreeHash> {
     use glacier_tree_hash::Hasher;
     let file = std::fs::File::open(path)?;
     Ok(glacier_tree_hash::TreeHasher::new()
