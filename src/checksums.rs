@@ -136,7 +136,7 @@ impl Sealed for ChecksumHasher {
                     out.fill(leaf);
                     Ok::<(), core::convert::Infallible>(())
                 };
-                let Ok(()) = self.tree.tree.push_leaves::<SerialJoin, _>(1, &first);
+                let Ok(()) = self.tree.tree.push_leaves::<SerialJoin, _>(1, None, &first);
             }
             data = rest;
         }

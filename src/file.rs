@@ -121,7 +121,7 @@ pub fn update<J: Join, H: Hasher>(
     via: Via,
 ) -> io::Result<()> {
     let len = match kind_of(file, range)? {
-        FileKind::Stream => return hasher.read_with::<J>(file),
+        FileKind::Stream => return crate::read::read::<J, H>(hasher, file),
         FileKind::Regular { len } => len,
     };
     let reported_end = range.end.map_or(len, |end| end.min(len));
@@ -178,7 +178,7 @@ pub fn read_through<J: Join, H: Hasher>(
         offset: start,
         end,
     };
-    hasher.read_with::<J>(reader)?;
+    crate::read::read::<J, H>(hasher, reader)?;
     Ok(start + (hasher.count() - before))
 }
 

@@ -164,7 +164,7 @@ impl<const LEAF: usize> Tree<LEAF> {
         if count > 0 {
             let threads = threads.unwrap_or_else(J::threads);
             let task = task_leaves(count, leaves::batch(), threads);
-            let Ok(()) = self.push_leaves_in_tasks::<J, _>(count, task, &hash);
+            let Ok(()) = self.push_leaves::<J, _>(count, Some(task), &hash);
         }
         self.fill_leaf(tail);
     }
@@ -191,12 +191,14 @@ impl<const LEAF: usize> Tree<LEAF> {
     /// `leaves::batch()` leaves at a time, in parallel under `RayonJoin`. Only when no leaf is
     /// in progress. On an error the hasher holds some prefix of the leaves.
     ///
-    /// Up to [`SUBTREES`] subtrees are planned at a time; neighbours that together hold no more
-    /// than a task's worth of leaves are hashed in one engine call, larger ones are split in
-    /// halves under `J` down to a task each.
+    /// Tasks are of `task` leaves (a power of two, at most [`MAX_LANES`]), or by default sized
+    /// for `J`'s threads. Up to [`SUBTREES`] subtrees are planned at a time; neighbours that
+    /// together hold no more than a task's worth of leaves are hashed in one engine call, larger
+    /// ones are split in halves under `J` down to a task each.
     pub(crate) fn push_leaves<J, E>(
         &mut self,
         count: u64,
+        task: Option<usize>,
         leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
     ) -> Result<(), E>
     where
@@ -206,22 +208,7 @@ impl<const LEAF: usize> Tree<LEAF> {
         if count == 0 {
             return Ok(());
         }
-        let task = task_leaves(count, leaves::batch(), J::threads());
-        self.push_leaves_in_tasks::<J, E>(count, task, leaves)
-    }
-
-    /// [`push_leaves`](Tree::push_leaves) with tasks of `task` leaves (a power of two, at most
-    /// [`MAX_LANES`]).
-    fn push_leaves_in_tasks<J, E>(
-        &mut self,
-        count: u64,
-        task: usize,
-        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
-    ) -> Result<(), E>
-    where
-        J: Join,
-        E: Send,
-    {
+        let task = task.unwrap_or_else(|| task_leaves(count, leaves::batch(), J::threads()));
         debug_assert!(count == 0 || self.leaf_len == 0);
         debug_assert!(task.is_power_of_two() && task <= MAX_LANES);
         let mut done = 0;
@@ -369,13 +356,10 @@ impl Sealed for TreeHasher {
         self.tree.update_with::<J>(data);
     }
 
-    #[cfg(feature = "std")]
-    fn read_with<J: Join>(&mut self, reader: impl std::io::Read) -> std::io::Result<()> {
-        #[cfg(feature = "rayon")]
-        if J::PARALLEL {
-            return crate::read::read_ahead_tree(self, reader);
-        }
-        crate::read::read_serial(self, reader)
+    /// Each block read ahead is hashed by a pool job of its own.
+    #[cfg(feature = "rayon")]
+    fn read_ahead(&mut self, reader: impl std::io::Read) -> std::io::Result<()> {
+        crate::read::read_ahead_tree(self, reader)
     }
 
     /// Whole leaves read by the thread that hashes them.
@@ -560,16 +544,19 @@ mod tests {
                         Ok::<_, Infallible>(())
                     };
                     let mut serial = prefix.clone();
-                    let Ok(()) = serial
-                        .tree
-                        .push_leaves_in_tasks::<SerialJoin, _>(count, task, &batch);
+                    let Ok(()) =
+                        serial
+                            .tree
+                            .push_leaves::<SerialJoin, _>(count, Some(task), &batch);
                     assert_eq!(serial.finalize(), expected, "{start} + {count}, {task}");
                     #[cfg(feature = "rayon")]
                     {
                         let mut parallel = prefix.clone();
-                        let Ok(()) = parallel
-                            .tree
-                            .push_leaves_in_tasks::<crate::join::RayonJoin, _>(count, task, &batch);
+                        let Ok(()) = parallel.tree.push_leaves::<crate::join::RayonJoin, _>(
+                            count,
+                            Some(task),
+                            &batch,
+                        );
                         assert_eq!(parallel.finalize(), expected, "{start} + {count}, {task}");
                     }
                     let runs = if cfg!(feature = "rayon") { 2 } else { 1 };

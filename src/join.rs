@@ -16,12 +16,10 @@ pub trait Join {
     /// How many threads the two sides may run on: tasks are sized to give each one work.
     fn threads() -> usize;
 
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send;
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB);
 }
 
 /// Left, then right, on the calling thread.
@@ -34,13 +32,10 @@ impl Join for SerialJoin {
     }
 
     #[inline]
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB) {
         (left(), right())
     }
 }
@@ -57,13 +52,10 @@ impl Join for RayonJoin {
     }
 
     #[inline]
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB) {
         rayon::join(left, right)
     }
 }

@@ -134,7 +134,7 @@ pub fn leaves<J: Join>(
         };
         if hasher
             .tree
-            .push_leaves::<J, ()>(whole_leaves, &hash_leaves)
+            .push_leaves::<J, ()>(whole_leaves, None, &hash_leaves)
             .is_err()
         {
             let kept = stop.into_inner().unwrap_or_else(PoisonError::into_inner);

@@ -9,7 +9,7 @@
 use crate::Hasher;
 #[cfg(feature = "rayon")]
 use crate::TreeHash;
-use crate::join::SerialJoin;
+use crate::join::{Join, SerialJoin};
 use std::io::{self, Read};
 
 /// The buffer of the serial read loop: 64 KiB, on the stack.
@@ -94,6 +94,16 @@ pub(crate) fn accepts_more(hasher: &impl Hasher) -> io::Result<()> {
         Some(error) => Err(error.into()),
         None => Ok(()),
     }
+}
+
+/// Everything `reader` yields, to `hasher`, through the read loop of `J`: the serial one, or
+/// the hasher's read-ahead.
+pub(crate) fn read<J: Join, H: Hasher>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
+    #[cfg(feature = "rayon")]
+    if J::PARALLEL {
+        return hasher.read_ahead(reader);
+    }
+    read_serial(hasher, reader)
 }
 
 /// Everything `reader` yields, to `hasher`, on the calling thread.

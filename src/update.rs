@@ -6,7 +6,7 @@
 //! (`read`, `file`, `mmap`). What is special about a hasher is a hook of the sealed
 //! [`Sealed`](sealed::Sealed) trait, with a default that fits the others:
 //! - `update_with`: how a block of bytes is hashed under a schedule (required);
-//! - `read_with`: how a reader is read ahead (a tree hasher sends whole leaves to pool jobs);
+//! - `read_ahead`: how a reader is read ahead (a tree hasher sends blocks to pool jobs);
 //! - `positional`: what a regular file's bytes within its reported size are read with (a tree
 //!   hasher: whole leaves by the thread that hashes them; a multipart hasher under rayon: whole
 //!   parts side by side);
@@ -45,17 +45,14 @@ pub(crate) mod sealed {
             None
         }
 
-        /// Adds everything `reader` yields through the read loop of `J`.
-        #[cfg(feature = "std")]
-        fn read_with<J: Join>(&mut self, reader: impl std::io::Read) -> io::Result<()>
+        /// Adds everything `reader` yields, hashing on the pool while the calling thread reads
+        /// ahead.
+        #[cfg(feature = "rayon")]
+        fn read_ahead(&mut self, reader: impl std::io::Read) -> io::Result<()>
         where
             Self: crate::Hasher,
         {
-            #[cfg(feature = "rayon")]
-            if J::PARALLEL {
-                return crate::read::read_ahead(self, reader);
-            }
-            crate::read::read_serial(self, reader)
+            crate::read::read_ahead(self, reader)
         }
 
         /// Adds bytes of the regular `file` from `range.start`, with positional reads, as far
@@ -195,7 +192,7 @@ pub trait Hasher: sealed::Sealed {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     fn update_reader<R: Read>(&mut self, reader: R) -> io::Result<&mut Self> {
-        self.read_with::<SerialJoin>(reader)?;
+        crate::read::read::<SerialJoin, Self>(self, reader)?;
         Ok(self)
     }
 
@@ -225,7 +222,7 @@ pub trait Hasher: sealed::Sealed {
     #[cfg(feature = "rayon")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
     fn update_reader_rayon<R: Read>(&mut self, reader: R) -> io::Result<&mut Self> {
-        self.read_with::<crate::join::RayonJoin>(reader)?;
+        crate::read::read::<crate::join::RayonJoin, Self>(self, reader)?;
         Ok(self)
     }
 
