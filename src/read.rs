@@ -397,7 +397,7 @@ fn push_in_order(
         };
         let Ok(()) = hasher
             .tree
-            .push_leaves::<SerialJoin, _>(digests.len() as u64, &copy);
+            .push_leaves::<SerialJoin, _>(digests.len() as u64, None, &copy);
         *pushed += 1;
     }
 }

@@ -29,7 +29,7 @@ pub(crate) mod sealed {
     use crate::TooManyParts;
     use crate::join::Join;
     #[cfg(feature = "std")]
-    use {crate::positional::Stop, core::ops::Range, std::fs::File, std::io};
+    use {crate::positional::Stop, core::ops::Range, std::fs::File};
 
     /// The hooks of [`Hasher`](crate::Hasher): what is special about each hasher. Public in a
     /// private module, so no other crate can implement `Hasher` or call these.
@@ -48,7 +48,7 @@ pub(crate) mod sealed {
         /// Adds everything `reader` yields, hashing on the pool while the calling thread reads
         /// ahead.
         #[cfg(feature = "rayon")]
-        fn read_ahead(&mut self, reader: impl std::io::Read) -> io::Result<()>
+        fn read_ahead(&mut self, reader: impl std::io::Read) -> std::io::Result<()>
         where
             Self: crate::Hasher,
         {
@@ -78,7 +78,7 @@ pub(crate) mod sealed {
 /// Generic code names it:
 ///
 /// ```
-/// use glacier_tree_hash::{ChecksumHasher, Hasher, MultipartHasher, PartSize, TreeHasher};
+/// use glacier_tree_hash::{ChecksumHasher, Hasher, TreeHasher};
 ///
 /// fn hash_twice<H: Hasher>(mut hasher: H, data: &[u8]) -> H::Output {
 ///     hasher.update(data).update(data);
@@ -87,8 +87,6 @@ pub(crate) mod sealed {
 /// let tree = hash_twice(TreeHasher::new(), b"ab");
 /// assert_eq!(tree, glacier_tree_hash::tree_hash(b"abab"));
 /// assert_eq!(hash_twice(ChecksumHasher::new(), b"ab").tree_hash, tree);
-/// assert_eq!(hash_twice(MultipartHasher::new(PartSize::MIN), b"ab")?.tree_hash, tree);
-/// # Ok::<(), glacier_tree_hash::TooManyParts>(())
 /// ```
 pub trait Hasher: sealed::Sealed {
     /// What [`finalize`](Hasher::finalize) gives: a [`TreeHash`](crate::TreeHash),

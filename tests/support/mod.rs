@@ -114,6 +114,7 @@ impl Drop for TempFile {
 
 /// The tree hash of the file at `path`, opened once, on the calling thread: the serial file
 /// path of the library, `Hasher::update_file` of all of it.
+#[cfg(feature = "std")]
 pub fn tree_hash_path(
     path: impl AsRef<std::path::Path>,
 ) -> io::Result<glacier_tree_hash::TreeHash> {
