@@ -10,7 +10,7 @@
 use glacier_tree_hash_reference as reference;
 
 use glacier_tree_hash::__internal::SmallLeafTreeHasher;
-use glacier_tree_hash::{Hasher, TreeHash};
+use glacier_tree_hash::TreeHash;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use reference::reference_tree_hash_with_leaf;
