@@ -41,6 +41,7 @@ pub struct PartChecksums {
 /// # Ok::<(), glacier_tree_hash::TooManyParts>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MultipartSummary {
     /// The part size every part but the last has: `x-amz-part-size` of
     /// InitiateMultipartUpload.
