@@ -8,8 +8,8 @@
 //! upload was corrupted.
 
 use glacier_tree_hash::{
-    ArchiveAssembler, ChecksumHasher, ContentRange, MultipartHasher, PartDifference, PartSize,
-    TreeHash,
+    ArchiveAssembler, ChecksumHasher, ContentRange, Hasher, MultipartHasher, PartDifference,
+    PartSize, TreeHash,
 };
 use std::error::Error;
 use std::fs::File;
@@ -24,10 +24,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let file = File::open(&archive)?;
     let response: serde_json::Value = serde_json::from_str(&list_parts)?;
 
-    // The part size the upload was started with, and every part Glacier has.
-    let part_size = PartSize::new(
+    // The part size the upload was started with (an i64 in the SDKs), and every part Glacier
+    // has.
+    let part_size = PartSize::try_from(
         response["PartSizeInBytes"]
-            .as_u64()
+            .as_i64()
             .ok_or("the response has no PartSizeInBytes")?,
     )?;
     let mut listed = Vec::new();
@@ -43,7 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .as_str()
             .ok_or("a part has no SHA256TreeHash")?
             .parse()?;
-        listed.push((range.range(), hash));
+        listed.push((range, hash));
     }
 
     // One read of the local file gives every part's checksums and the archive's.
@@ -52,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .finalize()?;
     let mut local = ArchiveAssembler::new(part_size);
     for hashed in &summary.parts {
-        local.add_part(hashed.part.range(), hashed.checksums.tree_hash)?;
+        local.add_part(hashed.part, hashed.checksums.tree_hash)?;
     }
 
     let differences = local.differences(listed);
@@ -78,7 +79,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let checksums = ChecksumHasher::new()
             .update_file(&file, range.clone())?
             .finalize();
-        let header = glacier_tree_hash::content_range(range).ok_or("an empty part")?;
+        let header = ContentRange::new(range).ok_or("an empty part")?;
         println!("  UploadMultipartPart Content-Range: {header}");
         println!("  x-amz-sha256-tree-hash: {}", checksums.tree_hash);
         println!("  x-amz-content-sha256: {}", checksums.sha256);

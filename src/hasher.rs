@@ -1,7 +1,7 @@
 //! [`TreeHasher`]: one 1 MiB leaf in progress plus the [`SubtreeStack`], in about 2.2 KiB.
 //!
 //! The machinery is [`Tree`], generic over its leaf size `LEAF`: `TreeHasher` is a
-//! `Tree<CHUNK_SIZE>`, and tests and fuzz targets use leaves of a few bytes (through
+//! `Tree<LEAF>`, and tests and fuzz targets use leaves of a few bytes (through
 //! [`SmallLeafTreeHasher`]) to reach many tree shapes, batch edges and partial lanes fast.
 //!
 //! Invariants:
@@ -16,21 +16,33 @@
 //! - The result depends only on the bytes, never on the split into calls, the join, the batch
 //!   size or the engine.
 
+use crate::Hasher;
 use crate::TreeHash;
-use crate::join::{Join, SerialJoin, Update};
+use crate::join::{Join, SerialJoin};
 use crate::leaves::{self, MAX_LANES};
 use crate::tree::{SubtreeStack, parent, sha256};
+use crate::update::sealed::Sealed;
 use core::convert::Infallible;
 use core::fmt;
+#[cfg(feature = "std")]
+use {crate::positional::Stop, core::ops::Range, std::fs::File};
 // `Digest` is not imported: with feature `digest` its by-value `finalize` would shadow ours.
 use sha2::Sha256;
 
-/// The leaf size of every Glacier tree hash: 1 MiB (1,048,576 bytes).
-pub const CHUNK_SIZE: usize = 1 << 20;
+/// The leaf size of every Glacier tree hash: 1 MiB (1,048,576 bytes). Leaves are the unit of
+/// the tree, of part sizes and of range alignment; a `u64`, as every size in the API is.
+///
+/// ```
+/// assert_eq!(glacier_tree_hash::LEAF_SIZE, 1_048_576);
+/// ```
+pub const LEAF_SIZE: u64 = 1 << 20;
+
+/// [`LEAF_SIZE`] as a `usize`, for lengths of slices.
+pub(crate) const LEAF: usize = 1 << 20;
 
 /// The tree hash of `data`, the body of an UploadArchive request or an UploadMultipartPart.
 ///
-/// On the calling thread; for all cores, [`TreeHasher::update_rayon`].
+/// On the calling thread; for all cores, [`Hasher::update_rayon`].
 /// Empty input gives SHA-256 of nothing, `e3b0c442…b855`, as Glacier and the AWS SDKs do.
 ///
 /// ```
@@ -50,14 +62,15 @@ pub fn tree_hash(data: &[u8]) -> TreeHash {
 /// The state is one SHA-256 for the 1 MiB leaf in progress and one subtree root per 1-bit of
 /// the number of complete leaves (at most 64), about 2.2 KiB whatever the input size. It never
 /// allocates and never copies input beyond SHA-256's own 64-byte block. The result depends only
-/// on the bytes, never on how they were split across calls to [`update`](TreeHasher::update).
+/// on the bytes, never on how they were split across calls to [`update`](Hasher::update).
+/// Its methods are those of the [`Hasher`] trait, and [`reset`](TreeHasher::reset).
 ///
-/// The whole 1 MiB chunks present in one call are hashed together by the leaf engine (see
+/// The whole 1 MiB leaves present in one call are hashed together by the leaf engine (see
 /// [`leaf_backend`](crate::leaf_backend)), so large calls are faster per byte than many small
 /// ones: feed it blocks of several MiB where you can.
 ///
 /// ```
-/// use glacier_tree_hash::{tree_hash, TreeHasher};
+/// use glacier_tree_hash::{tree_hash, Hasher, TreeHasher};
 ///
 /// let data = vec![0x5a; 3 << 20];
 /// let mut hasher = TreeHasher::new();
@@ -70,13 +83,14 @@ pub fn tree_hash(data: &[u8]) -> TreeHash {
 #[derive(Clone)]
 pub struct TreeHasher {
     /// The tree over 1 MiB leaves.
-    tree: Tree<CHUNK_SIZE>,
+    pub(crate) tree: Tree<LEAF>,
 }
 
 impl TreeHasher {
     /// A hasher that has seen no bytes.
     ///
     /// ```
+    /// use glacier_tree_hash::Hasher;
     /// let hasher = glacier_tree_hash::TreeHasher::new();
     /// assert_eq!(hasher.finalize(), glacier_tree_hash::tree_hash(b""));
     /// ```
@@ -85,112 +99,16 @@ impl TreeHasher {
         TreeHasher { tree: Tree::new() }
     }
 
-    /// Adds `data` after the bytes seen so far, on the calling thread.
-    ///
-    /// The whole 1 MiB chunks of `data` (after the leaf left unfinished by earlier calls) are
-    /// hashed in batches by the leaf engine; bytes of a leaf split across calls go through one
-    /// incremental SHA-256.
-    ///
-    /// ```
-    /// use glacier_tree_hash::{tree_hash, TreeHasher};
-    ///
-    /// let hash = TreeHasher::new().update(b"te").update(b"st").finalize();
-    /// assert_eq!(hash, tree_hash(b"test"));
-    /// ```
-    pub fn update(&mut self, data: &[u8]) -> &mut TreeHasher {
-        self.update_with::<SerialJoin>(data)
-    }
-
-    /// Adds `data` like [`update`](TreeHasher::update), hashing whole 1 MiB chunks on all the
-    /// threads of the current rayon pool (feature `rayon`).
-    ///
-    /// A partial leaf left by earlier calls is finished on the calling thread first; then the
-    /// largest runs of 2^j chunks that form complete subtrees are split in halves with
-    /// `rayon::join` until each task holds one batch of the leaf engine (its lane width, or
-    /// fewer when `data` is too small to give every thread a full batch), and their roots go on
-    /// the same stack `update` uses. So the hash is the same as `update`'s for every split of
-    /// the input. Input of one chunk or less never leaves the calling thread. The thread count
-    /// is rayon's: `RAYON_NUM_THREADS`, or the pool of a surrounding `ThreadPool::install`.
-    ///
-    /// ```
-    /// use glacier_tree_hash::{tree_hash, TreeHasher};
-    ///
-    /// let data = vec![1u8; (9 << 20) + 5];
-    /// let mut hasher = TreeHasher::new();
-    /// hasher.update(&data[..1234]).update_rayon(&data[1234..]);
-    /// assert_eq!(hasher.finalize(), tree_hash(&data));
-    /// ```
-    #[cfg(feature = "rayon")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-    pub fn update_rayon(&mut self, data: &[u8]) -> &mut TreeHasher {
-        self.update_with::<crate::join::RayonJoin>(data)
-    }
-
     /// The bytes that would complete the leaf in progress; 0 at a leaf boundary.
     #[cfg(feature = "std")]
     pub(crate) fn leaf_room(&self) -> usize {
-        (CHUNK_SIZE - self.tree.leaf_len) % CHUNK_SIZE
-    }
-
-    /// The one update path: fill the leaf in progress, push whole chunks as aligned subtrees
-    /// (hashed in batches under `J`), keep the tail as the new leaf in progress.
-    pub(crate) fn update_with<J: Join>(&mut self, data: &[u8]) -> &mut TreeHasher {
-        self.tree.update_with::<J>(data);
-        self
-    }
-
-    /// Pushes `count` whole chunks as the largest subtrees that start at the current leaf count
-    /// and fit; `leaves(first, out)` must write the hashes of the `out.len()` chunks from chunk
-    /// `first` (counted from 0 in this call) into `out`. It is called with up to
-    /// `leaves::batch()` chunks at a time, in parallel under `RayonJoin`. Only when no leaf is
-    /// in progress. On an error the hasher holds some prefix of the chunks.
-    #[cfg_attr(not(all(unix, feature = "rayon")), allow(dead_code))]
-    pub(crate) fn push_chunks<J, E>(
-        &mut self,
-        count: u64,
-        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
-    ) -> Result<(), E>
-    where
-        J: Join,
-        E: Send,
-    {
-        self.tree.push_chunks::<J, E>(count, leaves)
-    }
-
-    /// The tree hash of the bytes so far. It does not change the hasher: call it as often as
-    /// you like, and keep updating afterwards.
-    ///
-    /// ```
-    /// use glacier_tree_hash::{tree_hash, TreeHasher};
-    ///
-    /// let mut hasher = TreeHasher::new();
-    /// hasher.update(b"te");
-    /// assert_eq!(hasher.finalize(), tree_hash(b"te"));
-    /// assert_eq!(hasher.finalize(), tree_hash(b"te"));
-    /// hasher.update(b"st");
-    /// assert_eq!(hasher.finalize(), tree_hash(b"test"));
-    /// ```
-    #[must_use]
-    pub fn finalize(&self) -> TreeHash {
-        self.tree.finalize()
-    }
-
-    /// The number of bytes hashed so far.
-    ///
-    /// ```
-    /// let mut hasher = glacier_tree_hash::TreeHasher::new();
-    /// hasher.update(&[0; 1500]).update(&[1; 500]);
-    /// assert_eq!(hasher.count(), 2000);
-    /// ```
-    #[must_use]
-    pub fn count(&self) -> u64 {
-        self.tree.count()
+        (LEAF - self.tree.leaf_len) % LEAF
     }
 
     /// Forgets every byte seen, as if new.
     ///
     /// ```
-    /// use glacier_tree_hash::{tree_hash, TreeHasher};
+    /// use glacier_tree_hash::{Hasher, tree_hash, TreeHasher};
     ///
     /// let mut hasher = TreeHasher::new();
     /// hasher.update(b"something else");
@@ -246,7 +164,7 @@ impl<const LEAF: usize> Tree<LEAF> {
         if count > 0 {
             let threads = threads.unwrap_or_else(J::threads);
             let task = task_leaves(count, leaves::batch(), threads);
-            let Ok(()) = self.push_chunks_in_tasks::<J, _>(count, task, &hash);
+            let Ok(()) = self.push_leaves::<J, _>(count, Some(task), &hash);
         }
         self.fill_leaf(tail);
     }
@@ -267,12 +185,20 @@ impl<const LEAF: usize> Tree<LEAF> {
         rest
     }
 
-    /// See [`TreeHasher::push_chunks`]. Up to [`SUBTREES`] subtrees are planned at a time;
-    /// neighbours that together hold no more than a task's worth of leaves are hashed in one
-    /// engine call, larger ones are split in halves under `J` down to a task each.
-    fn push_chunks<J, E>(
+    /// Pushes `count` whole leaves as the largest subtrees that start at the current leaf count
+    /// and fit; `leaves(first, out)` must write the hashes of the `out.len()` leaves from leaf
+    /// `first` (counted from 0 in this call) into `out`. It is called with up to
+    /// `leaves::batch()` leaves at a time, in parallel under `RayonJoin`. Only when no leaf is
+    /// in progress. On an error the hasher holds some prefix of the leaves.
+    ///
+    /// Tasks are of `task` leaves (a power of two, at most [`MAX_LANES`]), or by default sized
+    /// for `J`'s threads. Up to [`SUBTREES`] subtrees are planned at a time; neighbours that
+    /// together hold no more than a task's worth of leaves are hashed in one engine call, larger
+    /// ones are split in halves under `J` down to a task each.
+    pub(crate) fn push_leaves<J, E>(
         &mut self,
         count: u64,
+        task: Option<usize>,
         leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
     ) -> Result<(), E>
     where
@@ -282,22 +208,7 @@ impl<const LEAF: usize> Tree<LEAF> {
         if count == 0 {
             return Ok(());
         }
-        let task = task_leaves(count, leaves::batch(), J::threads());
-        self.push_chunks_in_tasks::<J, E>(count, task, leaves)
-    }
-
-    /// [`push_chunks`](Tree::push_chunks) with tasks of `task` leaves (a power of two, at most
-    /// [`MAX_LANES`]).
-    fn push_chunks_in_tasks<J, E>(
-        &mut self,
-        count: u64,
-        task: usize,
-        leaves: &(impl Fn(u64, &mut [TreeHash]) -> Result<(), E> + Sync),
-    ) -> Result<(), E>
-    where
-        J: Join,
-        E: Send,
-    {
+        let task = task.unwrap_or_else(|| task_leaves(count, leaves::batch(), J::threads()));
         debug_assert!(count == 0 || self.leaf_len == 0);
         debug_assert!(task.is_power_of_two() && task <= MAX_LANES);
         let mut done = 0;
@@ -335,7 +246,7 @@ impl<const LEAF: usize> Tree<LEAF> {
     }
 }
 
-/// How many subtrees [`Tree::push_chunks`] plans at once, on a small fixed stack. A read-ahead
+/// How many subtrees [`Tree::push_leaves`] plans at once, on a small fixed stack. A read-ahead
 /// block that starts mid-tree splits into a handful; longer runs go in rounds.
 const SUBTREES: usize = 8;
 
@@ -353,7 +264,7 @@ fn task_leaves(count: u64, batch: usize, threads: usize) -> usize {
     }
 }
 
-/// The `2^level` chunks from `first`, counted from the start of one `push_chunks` call.
+/// The `2^level` chunks from `first`, counted from the start of one `push_leaves` call.
 #[derive(Clone, Copy)]
 struct Subtree {
     first: u64,
@@ -440,13 +351,33 @@ where
     Ok(parent(&left?, &right?))
 }
 
-impl Update for TreeHasher {
+impl Sealed for TreeHasher {
     fn update_with<J: Join>(&mut self, data: &[u8]) {
-        TreeHasher::update_with::<J>(self, data);
+        self.tree.update_with::<J>(data);
+    }
+
+    /// Each block read ahead is hashed by a pool job of its own.
+    #[cfg(feature = "rayon")]
+    fn read_ahead(&mut self, reader: impl std::io::Read) -> std::io::Result<()> {
+        crate::read::read_ahead_tree(self, reader)
+    }
+
+    /// Whole leaves read by the thread that hashes them.
+    #[cfg(feature = "std")]
+    fn positional<J: Join>(&mut self, file: &File, range: Range<u64>) -> Result<u64, Stop> {
+        crate::positional::leaves::<J>(self, file, range)
+    }
+}
+
+impl Hasher for TreeHasher {
+    type Output = TreeHash;
+
+    fn finalize(&self) -> TreeHash {
+        self.tree.finalize()
     }
 
     fn count(&self) -> u64 {
-        TreeHasher::count(self)
+        self.tree.count()
     }
 }
 
@@ -559,27 +490,25 @@ mod tests {
     #[test]
     fn a_full_leaf_goes_on_the_stack_at_once() {
         let mut hasher = TreeHasher::new();
-        hasher.update(&[3; CHUNK_SIZE - 1]);
+        hasher.update(&[3; LEAF - 1]);
         assert_eq!(
             (hasher.tree.stack.leaves(), hasher.tree.leaf_len),
-            (0, CHUNK_SIZE - 1)
+            (0, LEAF - 1)
         );
         hasher.update(&[3]);
         assert_eq!((hasher.tree.stack.leaves(), hasher.tree.leaf_len), (1, 0));
-        assert_eq!(hasher.finalize(), sha256(&[3; CHUNK_SIZE]));
+        assert_eq!(hasher.finalize(), sha256(&[3; LEAF]));
     }
 
     #[test]
     fn whole_chunks_go_on_the_stack_as_aligned_subtrees() {
-        let data = vec![9u8; 7 * CHUNK_SIZE];
+        let data = vec![9u8; 7 * LEAF];
         let mut hasher = TreeHasher::new();
-        hasher
-            .update(&data[..CHUNK_SIZE])
-            .update(&data[CHUNK_SIZE..]);
+        hasher.update(&data[..LEAF]).update(&data[LEAF..]);
         // Seven leaves of one value: subtrees of 4, 2 and 1 leaves, folded right to left.
         assert_eq!(hasher.tree.stack.leaves(), 7);
         assert_eq!(hasher.finalize(), {
-            let leaf = sha256(&data[..CHUNK_SIZE]);
+            let leaf = sha256(&data[..LEAF]);
             let two = parent(&leaf, &leaf);
             let four = parent(&two, &two);
             parent(&four, &parent(&two, &leaf))
@@ -590,7 +519,7 @@ mod tests {
     /// count up to 300, in tasks of every size, serially and in parallel: the same stack as
     /// pushing one leaf at a time, and every leaf hashed exactly once, in calls of at most a task.
     #[test]
-    fn push_chunks_in_tasks_equals_one_leaf_at_a_time() {
+    fn push_leaves_in_tasks_equals_one_leaf_at_a_time() {
         use core::sync::atomic::{AtomicU64, Ordering};
         let leaf = |index: u64| sha256(&index.to_le_bytes());
         for start in 0..300u64 {
@@ -615,16 +544,19 @@ mod tests {
                         Ok::<_, Infallible>(())
                     };
                     let mut serial = prefix.clone();
-                    let Ok(()) = serial
-                        .tree
-                        .push_chunks_in_tasks::<SerialJoin, _>(count, task, &batch);
+                    let Ok(()) =
+                        serial
+                            .tree
+                            .push_leaves::<SerialJoin, _>(count, Some(task), &batch);
                     assert_eq!(serial.finalize(), expected, "{start} + {count}, {task}");
                     #[cfg(feature = "rayon")]
                     {
                         let mut parallel = prefix.clone();
-                        let Ok(()) = parallel
-                            .tree
-                            .push_chunks_in_tasks::<crate::join::RayonJoin, _>(count, task, &batch);
+                        let Ok(()) = parallel.tree.push_leaves::<crate::join::RayonJoin, _>(
+                            count,
+                            Some(task),
+                            &batch,
+                        );
                         assert_eq!(parallel.finalize(), expected, "{start} + {count}, {task}");
                     }
                     let runs = if cfg!(feature = "rayon") { 2 } else { 1 };

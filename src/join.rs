@@ -4,25 +4,26 @@
 //! it: a method whose name ends in `_rayon` hashes with `RayonJoin`; every other function and
 //! method uses `SerialJoin` and never leaves the calling thread (the tokio functions, whose work
 //! is not on the calling thread by design, hash on one blocking thread).
+//!
+//! `pub` only so that the sealed hooks of [`crate::Hasher`] can name it: the module is private,
+//! so nothing here is reachable from outside the crate.
 
 /// Runs two closures and returns both results.
-pub(crate) trait Join {
+pub trait Join {
     /// Whether the second closure may run on another thread.
     const PARALLEL: bool;
 
     /// How many threads the two sides may run on: tasks are sized to give each one work.
     fn threads() -> usize;
 
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send;
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB);
 }
 
 /// Left, then right, on the calling thread.
-pub(crate) enum SerialJoin {}
+pub enum SerialJoin {}
 
 impl Join for SerialJoin {
     const PARALLEL: bool = false;
@@ -31,20 +32,17 @@ impl Join for SerialJoin {
     }
 
     #[inline]
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB) {
         (left(), right())
     }
 }
 
 /// `rayon::join`: the right half may run on another thread of the current pool.
 #[cfg(feature = "rayon")]
-pub(crate) enum RayonJoin {}
+pub enum RayonJoin {}
 
 #[cfg(feature = "rayon")]
 impl Join for RayonJoin {
@@ -54,31 +52,10 @@ impl Join for RayonJoin {
     }
 
     #[inline]
-    fn join<A, B, RA, RB>(left: A, right: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
+    fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+        left: A,
+        right: B,
+    ) -> (RA, RB) {
         rayon::join(left, right)
-    }
-}
-
-/// A hasher fed input in order, each block hashed under the schedule `J`: the one trait the
-/// read loops, the file paths and the async readers are written against, so that `update` and
-/// `update_rayon` of every hasher are the same code with a different `J`.
-#[cfg_attr(not(feature = "std"), allow(dead_code))]
-pub(crate) trait Update: Send {
-    /// Adds `data` after the bytes so far.
-    fn update_with<J: Join>(&mut self, data: &[u8]);
-
-    /// The number of bytes added so far.
-    fn count(&self) -> u64;
-
-    /// Why no more input is worth reading: a multipart upload past 10,000 parts. The read
-    /// loops stop there and return it as an error.
-    fn too_many_parts(&self) -> Option<crate::TooManyParts> {
-        None
     }
 }

@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn one_mib_leaves_in_a_partial_batch() {
-        let leaf = crate::CHUNK_SIZE;
+        let leaf = crate::LEAF;
         let data: Vec<u8> = (0..5 * leaf).map(|i| (i % 253) as u8).collect();
         let mut out = [TreeHash::ZERO; 5];
         hash_leaves(&data, leaf, &mut out);

@@ -13,7 +13,7 @@
 //! hashed, on storage that does not fail; everything else goes through reads, which turn a
 //! file that shrinks into an `UnexpectedEof` error and a failed read into its error.
 
-use crate::TreeHasher;
+use crate::Hasher;
 use crate::join::Join;
 use core::ops::Range;
 use std::fs::File;
@@ -22,11 +22,11 @@ use std::fs::File;
 /// `hasher`, hashed in place from a read-only map under `J`. Returns `false`, having added
 /// nothing, when the range is under one leaf or the file cannot be mapped (a file system that
 /// does not map, an address space too small); the caller then reads it.
-pub(crate) fn update<J: Join>(hasher: &mut TreeHasher, file: &File, range: Range<u64>) -> bool {
+pub(crate) fn update<J: Join, H: Hasher>(hasher: &mut H, file: &File, range: Range<u64>) -> bool {
     let Ok(len) = usize::try_from(range.end - range.start) else {
         return false;
     };
-    if len < crate::CHUNK_SIZE {
+    if len < crate::LEAF {
         return false;
     }
     // SAFETY: `memmap2` requires that the mapped bytes are not changed or cut off while the map

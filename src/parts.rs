@@ -1,6 +1,7 @@
-//! Multipart uploads and range retrievals: [`PartSize`], the part layout, `Content-Range`
-//! values, and tree-hash alignment of byte ranges. Nothing here allocates.
+//! The part layout of multipart uploads: [`PartSize`], [`Part`], [`Parts`], and the
+//! 10,000-part limit ([`TooManyParts`]). Nothing here allocates.
 
+use crate::ContentRange;
 use core::fmt;
 use core::ops::Range;
 use core::str::FromStr;
@@ -169,6 +170,38 @@ impl PartSize {
     }
 }
 
+impl TryFrom<u64> for PartSize {
+    type Error = PartSizeError;
+
+    /// [`PartSize::new`].
+    fn try_from(bytes: u64) -> Result<PartSize, PartSizeError> {
+        PartSize::new(bytes)
+    }
+}
+
+impl TryFrom<i64> for PartSize {
+    type Error = PartSizeError;
+
+    /// A part size as ListParts and DescribeMultipartUpload report it (`PartSizeInBytes`, an
+    /// `i64` in the AWS SDKs), checked like [`PartSize::new`]; a negative one is
+    /// [`PartSizeError::Negative`].
+    ///
+    /// ```
+    /// use glacier_tree_hash::{PartSize, PartSizeError};
+    ///
+    /// let listed: i64 = 8_388_608; // ListPartsOutput::part_size_in_bytes()
+    /// assert_eq!(PartSize::try_from(listed)?.bytes(), 8 << 20);
+    /// assert_eq!(PartSize::try_from(-1i64), Err(PartSizeError::Negative { bytes: -1 }));
+    /// # Ok::<(), PartSizeError>(())
+    /// ```
+    fn try_from(bytes: i64) -> Result<PartSize, PartSizeError> {
+        match u64::try_from(bytes) {
+            Ok(bytes) => PartSize::new(bytes),
+            Err(_) => Err(PartSizeError::Negative { bytes }),
+        }
+    }
+}
+
 impl fmt::Display for PartSize {
     /// The number of bytes, as `x-amz-part-size` wants it (`8388608`); with `{:#}`, the size for
     /// people: `1 MiB` to `512 MiB`, then `1 GiB`, `2 GiB`, `4 GiB`.
@@ -259,6 +292,11 @@ pub enum PartSizeError {
         /// The size asked for.
         bytes: u64,
     },
+    /// A negative number of bytes (from an `i64`).
+    Negative {
+        /// The size given.
+        bytes: i64,
+    },
     /// Text whose number of bytes does not fit in 64 bits.
     Overflow,
     /// Text that is not a number with an optional unit (B, KiB, MiB, GiB).
@@ -281,6 +319,10 @@ impl fmt::Display for PartSizeError {
             PartSizeError::NotPowerOfTwoMib { bytes } => write!(
                 f,
                 "a part size of {bytes} bytes is not 1 MiB times a power of two; valid sizes are {VALID_SIZES}"
+            ),
+            PartSizeError::Negative { bytes } => write!(
+                f,
+                "a part size of {bytes} bytes is negative; valid sizes are {VALID_SIZES}"
             ),
             PartSizeError::Overflow => write!(
                 f,
@@ -355,6 +397,38 @@ impl fmt::Display for TooManyParts {
 
 impl core::error::Error for TooManyParts {}
 
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl TooManyParts {
+    /// The `TooManyParts` inside an `io::Error` from a read or file method of a
+    /// [`MultipartHasher`](crate::MultipartHasher) (an `InvalidInput` error that carries it),
+    /// or `None` for any other error.
+    ///
+    /// ```
+    /// use glacier_tree_hash::{Hasher, MultipartHasher, PartSize, TooManyParts};
+    ///
+    /// let endless = std::io::repeat(0);
+    /// let error = MultipartHasher::new(PartSize::MIN).update_reader(endless).unwrap_err();
+    /// let too_many = TooManyParts::from_io_error(&error).unwrap();
+    /// assert_eq!(too_many.part_count(), 10_001);
+    /// assert_eq!(TooManyParts::from_io_error(&std::io::ErrorKind::Other.into()), None);
+    /// ```
+    #[must_use]
+    pub fn from_io_error(error: &std::io::Error) -> Option<TooManyParts> {
+        error.get_ref()?.downcast_ref::<TooManyParts>().copied()
+    }
+}
+
+/// An `InvalidInput` error that carries the `TooManyParts`: see
+/// [`TooManyParts::from_io_error`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl From<TooManyParts> for std::io::Error {
+    fn from(error: TooManyParts) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, error)
+    }
+}
+
 /// One part of a multipart upload: its index (from 0) and its bytes in the archive, never
 /// empty. From [`PartSize::parts`] and in [`MultipartSummary`](crate::MultipartSummary).
 ///
@@ -397,14 +471,11 @@ impl Part {
     /// The `Content-Range` header of the part's UploadMultipartPart request.
     #[must_use]
     pub const fn content_range(&self) -> ContentRange {
-        ContentRange {
-            first: self.first,
-            last: self.last,
-        }
+        ContentRange::spanning(self.first, self.last)
     }
 
     /// The part at `index` over `range`, which the caller guarantees is not empty.
-    #[cfg(feature = "std")]
+    #[cfg(feature = "alloc")]
     pub(crate) const fn spanning(index: u64, range: Range<u64>) -> Part {
         debug_assert!(range.start < range.end);
         Part {
@@ -486,197 +557,10 @@ impl ExactSizeIterator for Parts {}
 
 impl core::iter::FusedIterator for Parts {}
 
-/// The `Content-Range` header value of an UploadMultipartPart request for the half-open byte
-/// `range`: `bytes FIRST-LAST/*`, LAST inclusive. `None` for an empty range.
-///
-/// ```
-/// use glacier_tree_hash::content_range;
-///
-/// assert_eq!(content_range(0..8388608).unwrap().to_string(), "bytes 0-8388607/*");
-/// assert!(content_range(5..5).is_none());
-/// ```
-#[must_use]
-pub fn content_range(range: Range<u64>) -> Option<ContentRange> {
-    (range.start < range.end).then(|| ContentRange {
-        first: range.start,
-        last: range.end - 1,
-    })
-}
-
-/// A `Content-Range` header value; `Display` writes it. From [`Part::content_range`],
-/// [`content_range`], or parsed from a request or a ListParts `RangeInBytes`.
-///
-/// ```
-/// use glacier_tree_hash::{ContentRange, PartSize};
-///
-/// let part = PartSize::MIN.parts(5 << 20).nth(2).unwrap();
-/// assert_eq!(part.content_range().to_string(), "bytes 2097152-3145727/*");
-/// let listed: ContentRange = "2097152-3145727".parse()?;
-/// assert_eq!(listed, part.content_range());
-/// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ContentRange {
-    pub(crate) first: u64,
-    pub(crate) last: u64,
-}
-
-impl ContentRange {
-    /// The half-open byte range.
-    ///
-    /// ```
-    /// let header: glacier_tree_hash::ContentRange = "bytes 0-1048575/*".parse()?;
-    /// assert_eq!(header.range(), 0..1 << 20);
-    /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
-    /// ```
-    #[must_use]
-    pub const fn range(&self) -> Range<u64> {
-        // `last < u64::MAX` is checked where a ContentRange is made from text.
-        self.first..self.last.saturating_add(1)
-    }
-}
-
-impl fmt::Display for ContentRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bytes {}-{}/*", self.first, self.last)
-    }
-}
-
-impl FromStr for ContentRange {
-    type Err = ContentRangeError;
-
-    /// `bytes FIRST-LAST/*` as UploadMultipartPart sends it, or `FIRST-LAST` as ListParts
-    /// reports a part's `RangeInBytes`; LAST inclusive, at least FIRST, below `u64::MAX`.
-    ///
-    /// ```
-    /// use glacier_tree_hash::ContentRange;
-    ///
-    /// let listed: ContentRange = "8388608-16777215".parse()?;
-    /// assert_eq!(listed.range(), (8 << 20)..(16 << 20));
-    /// assert_eq!(listed.to_string(), "bytes 8388608-16777215/*");
-    /// assert!("bytes 5-4/*".parse::<ContentRange>().is_err());
-    /// # Ok::<(), glacier_tree_hash::ContentRangeError>(())
-    /// ```
-    fn from_str(text: &str) -> Result<ContentRange, ContentRangeError> {
-        let pair = match text.strip_prefix("bytes ") {
-            Some(rest) => rest.strip_suffix("/*").ok_or(ContentRangeError)?,
-            None => text,
-        };
-        let (first, last) = pair.split_once('-').ok_or(ContentRangeError)?;
-        let number = |digits: &str| {
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ContentRangeError);
-            }
-            digits.parse::<u64>().map_err(|_| ContentRangeError)
-        };
-        let (first, last) = (number(first)?, number(last)?);
-        if first > last || last == u64::MAX {
-            return Err(ContentRangeError);
-        }
-        Ok(ContentRange { first, last })
-    }
-}
-
-/// Text that is not `bytes FIRST-LAST/*` or `FIRST-LAST` with `FIRST <= LAST < u64::MAX`.
-///
-/// ```
-/// assert!("bytes 10-5/*".parse::<glacier_tree_hash::ContentRange>().is_err());
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ContentRangeError;
-
-impl fmt::Display for ContentRangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "a byte range is `bytes FIRST-LAST/*` or `FIRST-LAST`, decimal, FIRST <= LAST < 2^64 - 1",
-        )
-    }
-}
-
-impl core::error::Error for ContentRangeError {}
-
-/// Whether Glacier returns a tree hash for a retrieval of `range` from an archive of
-/// `archive_size` bytes: whether the range's tree is a node of the archive's tree, i.e. `start`
-/// is a multiple of 2^j MiB and `end == min(start + 2^j MiB, archive_size)` for some j ≥ 0.
-///
-/// ```
-/// use glacier_tree_hash::is_tree_hash_aligned;
-///
-/// const MIB: u64 = 1 << 20;
-/// let size = 5 * MIB + 100;
-/// assert!(is_tree_hash_aligned(0..size, size));
-/// assert!(is_tree_hash_aligned(0..4 * MIB, size));
-/// assert!(is_tree_hash_aligned(4 * MIB..size, size));
-/// assert!(!is_tree_hash_aligned(MIB..3 * MIB, size)); // 2 MiB, but not at a multiple of 2 MiB
-/// assert!(!is_tree_hash_aligned(0..3 * MIB, size)); // not a power of two
-/// ```
-#[must_use]
-pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
-    tree_hash_aligned_cover(range.clone(), archive_size) == Some(range)
-}
-
-/// Whether `range` starts on a MiB boundary and ends on one or at the end of the archive, as
-/// Glacier requires of the ranges of a range retrieval.
-///
-/// ```
-/// use glacier_tree_hash::is_megabyte_aligned;
-///
-/// const MIB: u64 = 1 << 20;
-/// assert!(is_megabyte_aligned(MIB..3 * MIB, 5 * MIB));
-/// assert!(is_megabyte_aligned(MIB..5 * MIB - 1, 5 * MIB - 1));
-/// assert!(!is_megabyte_aligned(1..MIB, 5 * MIB));
-/// ```
-#[must_use]
-pub fn is_megabyte_aligned(range: Range<u64>, archive_size: u64) -> bool {
-    range.start < range.end
-        && range.end <= archive_size
-        && range.start.is_multiple_of(MIB)
-        && (range.end.is_multiple_of(MIB) || range.end == archive_size)
-}
-
-/// The smallest tree-hash-aligned range (see [`is_tree_hash_aligned`]) that contains `wanted`,
-/// so a retrieval can ask for bytes that come with a checksum. `None` if `wanted` is empty or
-/// reaches past `archive_size`.
-///
-/// ```
-/// use glacier_tree_hash::tree_hash_aligned_cover;
-///
-/// const MIB: u64 = 1 << 20;
-/// let size = 10 * MIB + 100;
-/// assert_eq!(tree_hash_aligned_cover(5..10, size), Some(0..MIB));
-/// assert_eq!(tree_hash_aligned_cover(MIB + 5..2 * MIB + 5, size), Some(0..4 * MIB));
-/// assert_eq!(tree_hash_aligned_cover(9 * MIB..10 * MIB, size), Some(9 * MIB..10 * MIB));
-/// assert_eq!(tree_hash_aligned_cover(9 * MIB + 5..size, size), Some(8 * MIB..size));
-/// assert_eq!(tree_hash_aligned_cover(0..size + 1, size), None);
-/// ```
-#[must_use]
-pub fn tree_hash_aligned_cover(wanted: Range<u64>, archive_size: u64) -> Option<Range<u64>> {
-    if wanted.start >= wanted.end || wanted.end > archive_size {
-        return None;
-    }
-    // Nodes of the tree are the blocks of 2^j MiB at multiples of 2^j MiB, cut at the end of
-    // the archive; they nest, so the first block size that holds `wanted` gives the smallest.
-    // u128 keeps 2^j MiB and the block ends exact near u64::MAX.
-    let (start, end, size) = (
-        u128::from(wanted.start),
-        u128::from(wanted.end),
-        u128::from(archive_size),
-    );
-    let mut block = u128::from(MIB);
-    loop {
-        let block_start = start - start % block;
-        if end <= block_start + block {
-            let block_end = (block_start + block).min(size);
-            // Both fit in u64: block_start <= start and block_end <= archive_size.
-            return Some(u64::try_from(block_start).ok()?..u64::try_from(block_end).ok()?);
-        }
-        block *= 2;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ContentRange;
 
     #[test]
     fn every_valid_size_and_its_neighbours() {
@@ -755,9 +639,9 @@ mod tests {
         assert_eq!(last.range().start % size.bytes(), 0);
         assert_eq!(last.index() + 1, size.part_count(archive));
         assert_eq!(PartSize::MIN.parts(0).count(), 0);
-        assert_eq!(content_range(0..0), None);
+        assert_eq!(ContentRange::new(0..0), None);
         assert_eq!(
-            content_range(u64::MAX - 1..u64::MAX).unwrap().range(),
+            ContentRange::new(u64::MAX - 1..u64::MAX).unwrap().range(),
             u64::MAX - 1..u64::MAX
         );
     }
@@ -777,19 +661,5 @@ mod tests {
         );
         assert_eq!(PartSize::MIN.parts(5).nth(1), None);
         assert_eq!(PartSize::MIN.parts(0).last(), None);
-    }
-
-    #[test]
-    fn alignment_near_u64_max() {
-        let size = u64::MAX;
-        assert_eq!(
-            tree_hash_aligned_cover(size - 1..size, size).unwrap().end,
-            size
-        );
-        assert_eq!(tree_hash_aligned_cover(0..size, size), Some(0..size));
-        assert!(is_tree_hash_aligned(0..size, size));
-        assert!(!is_tree_hash_aligned(0..0, size));
-        assert!(!is_tree_hash_aligned(0..1, 0));
-        assert!(!is_megabyte_aligned(0..1, 0));
     }
 }

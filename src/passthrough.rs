@@ -1,7 +1,7 @@
 //! Readers and writers that hash what passes through them (feature `std`): an upload body read
 //! from a file, or a download written to one, with both checksums computed on the way.
 
-use crate::{ChecksumHasher, Checksums};
+use crate::{ChecksumHasher, Checksums, Hasher};
 use std::io::{self, Read, Write};
 
 /// Wraps a reader: every byte read through it comes out unchanged and goes into the tree hash

@@ -1,13 +1,15 @@
-//! The read loops (feature `std`), shared by every reader, file and async entry point.
+//! The read loops for readers (feature `std`), shared by every reader and file entry point:
+//! one serial loop, one read-ahead loop, and the tree hasher's read-ahead loop, whose blocks
+//! are hashed by pool jobs of their own.
 //!
 //! Invariants: chunks are cut on byte offsets, never on read calls; `Interrupted` is retried;
 //! every other error is returned as it is; the first `Ok(0)` is the end of the input, and
 //! nothing is read after it.
 
+use crate::Hasher;
 #[cfg(feature = "rayon")]
 use crate::TreeHash;
-use crate::join::{SerialJoin, Update};
-use std::fs::File;
+use crate::join::{Join, SerialJoin};
 use std::io::{self, Read};
 
 /// The buffer of the serial read loop: 64 KiB, on the stack.
@@ -54,7 +56,7 @@ impl<R: Read> Source<R> {
 /// Passes up to `limit` bytes of `source`, in order, to `hasher` through a 64 KiB stack buffer,
 /// on the calling thread; returns how many (fewer than `limit` only at the end). Stops early
 /// when the hasher refuses more input.
-pub(crate) fn stream<H: Update>(
+pub(crate) fn stream<H: Hasher>(
     source: &mut Source<impl Read>,
     limit: u64,
     hasher: &mut H,
@@ -87,11 +89,21 @@ pub(crate) fn claimed_too_much(n: usize, room: usize) -> io::Error {
 
 /// An `InvalidInput` error wrapping [`TooManyParts`](crate::TooManyParts) once the hasher has
 /// refused more input.
-pub(crate) fn accepts_more(hasher: &impl Update) -> io::Result<()> {
-    match hasher.too_many_parts() {
-        Some(error) => Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
+pub(crate) fn accepts_more(hasher: &impl Hasher) -> io::Result<()> {
+    match hasher.too_many_parts_after(0) {
+        Some(error) => Err(error.into()),
         None => Ok(()),
     }
+}
+
+/// Everything `reader` yields, to `hasher`, through the read loop of `J`: the serial one, or
+/// the hasher's read-ahead.
+pub(crate) fn read<J: Join, H: Hasher>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
+    #[cfg(feature = "rayon")]
+    if J::PARALLEL {
+        return hasher.read_ahead(reader);
+    }
+    read_serial(hasher, reader)
 }
 
 /// Everything `reader` yields, to `hasher`, on the calling thread.
@@ -100,11 +112,11 @@ pub(crate) fn accepts_more(hasher: &impl Update) -> io::Result<()> {
 /// hashes batches of leaves, blocks of one batch ([`serial_buffer_size`]: 16 MiB with a 16-lane
 /// kernel) are read into one heap buffer and hashed together; with `sha2`, the stack buffer
 /// goes on.
-pub(crate) fn update_reader<H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
+pub(crate) fn read_serial<H: Hasher>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
     let mut source = Source::new(reader);
-    let chunk = crate::CHUNK_SIZE as u64;
+    let chunk = crate::LEAF_SIZE;
     let buffer_size = serial_buffer_size();
-    if buffer_size <= crate::CHUNK_SIZE {
+    if buffer_size <= crate::LEAF {
         return stream(&mut source, u64::MAX, hasher).map(drop);
     }
     // Fewer than `chunk` bytes means the end was reached.
@@ -138,7 +150,7 @@ pub(crate) fn update_reader<H: Update>(hasher: &mut H, reader: impl Read) -> io:
 
 /// The block of the serial read loop past the first 1 MiB: one batch of the leaf engine.
 fn serial_buffer_size() -> usize {
-    crate::leaves::batch() * crate::CHUNK_SIZE
+    crate::leaves::batch() * crate::LEAF
 }
 
 /// Everything `reader` yields, to `hasher`, hashed on all threads of the current rayon pool
@@ -155,11 +167,11 @@ fn serial_buffer_size() -> usize {
 /// grown by writing zeros into it. If the calling thread is itself one of the pool's, waiting
 /// at the end of the scope runs pool jobs, so a pool of one thread cannot deadlock.
 #[cfg(feature = "rayon")]
-pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
+pub(crate) fn read_ahead<H: Hasher>(hasher: &mut H, reader: impl Read) -> io::Result<()> {
     use crate::join::RayonJoin;
 
     let mut source = Source::new(reader);
-    let Some(first) = next_byte_after(&mut source, crate::CHUNK_SIZE as u64, hasher)? else {
+    let Some(first) = next_byte_after(&mut source, crate::LEAF_SIZE, hasher)? else {
         return Ok(());
     };
     let buffer_size = read_ahead_buffer_size();
@@ -198,23 +210,20 @@ pub(crate) fn update_reader_rayon<H: Update>(hasher: &mut H, reader: impl Read) 
 /// inputs never touch the pool. After it, blocks of up to one leaf-engine batch (from 4 MiB,
 /// doubling, so a short input is read and hashed in overlapping steps): a job hashes the whole
 /// leaves of its block in one engine call and sends their digests back; the calling thread
-/// pushes them in order and hashes a last partial leaf itself. Unlike [`update_reader_rayon`],
+/// pushes them in order and hashes a last partial leaf itself. Unlike [`read_ahead`],
 /// blocks do not wait for each other: while the calling thread reads one, earlier ones are
 /// hashed on every thread of the pool. Memory: at most [`read_ahead_blocks`] blocks. If the
 /// calling thread is one of the pool's, it runs pool jobs while it waits for a block to come
 /// back, so a pool of one thread cannot deadlock.
 #[cfg(feature = "rayon")]
-pub(crate) fn update_tree_reader_rayon(
-    hasher: &mut crate::TreeHasher,
-    reader: impl Read,
-) -> io::Result<()> {
-    use crate::CHUNK_SIZE;
+pub(crate) fn read_ahead_tree(hasher: &mut crate::TreeHasher, reader: impl Read) -> io::Result<()> {
+    use crate::LEAF;
     use std::collections::BTreeMap;
     use std::sync::mpsc;
 
     let mut source = Source::new(reader);
     let head = match hasher.leaf_room() {
-        0 => CHUNK_SIZE,
+        0 => LEAF,
         room => room,
     };
     let Some(first) = next_byte_after(&mut source, head as u64, hasher)? else {
@@ -251,7 +260,7 @@ pub(crate) fn update_tree_reader_rayon(
             } else {
                 source.fill(&mut buffer[..block_size])?
             };
-            let whole = n - n % CHUNK_SIZE;
+            let whole = n - n % LEAF;
             tail.extend_from_slice(&buffer[whole..n]);
             if whole > 0 {
                 spawned += 1;
@@ -264,9 +273,9 @@ pub(crate) fn update_tree_reader_rayon(
                     to: done.clone(),
                 };
                 scope.spawn(move |_| {
-                    let mut digests = vec![TreeHash::ZERO; whole / CHUNK_SIZE];
+                    let mut digests = vec![TreeHash::ZERO; whole / LEAF];
                     let bytes = &reply.block.buffer[..whole];
-                    crate::leaves::hash_leaves(bytes, CHUNK_SIZE, &mut digests);
+                    crate::leaves::hash_leaves(bytes, LEAF, &mut digests);
                     reply.send(digests);
                 });
             }
@@ -295,7 +304,7 @@ pub(crate) fn update_tree_reader_rayon(
     Ok(())
 }
 
-/// The leaf digests of one block of [`update_tree_reader_rayon`] (none if its job panicked),
+/// The leaf digests of one block of [`read_ahead_tree`] (none if its job panicked),
 /// and its buffer for the next read.
 #[cfg(feature = "rayon")]
 struct Block {
@@ -386,20 +395,22 @@ fn push_in_order(
             out.copy_from_slice(&digests[first..first + out.len()]);
             Ok::<(), core::convert::Infallible>(())
         };
-        let Ok(()) = hasher.push_chunks::<SerialJoin, _>(digests.len() as u64, &copy);
+        let Ok(()) = hasher
+            .tree
+            .push_leaves::<SerialJoin, _>(digests.len() as u64, None, &copy);
         *pushed += 1;
     }
 }
 
-/// The largest block of `TreeHasher::update_reader_rayon`: one batch of the leaf engine (16 MiB with
+/// The largest block of `Hasher::update_reader_rayon`: one batch of the leaf engine (16 MiB with
 /// a 16-lane kernel), or one leaf with `sha2`.
 #[cfg(feature = "rayon")]
 #[must_use]
 pub fn tree_block_size() -> usize {
-    serial_buffer_size().max(crate::CHUNK_SIZE)
+    serial_buffer_size().max(crate::LEAF)
 }
 
-/// The most blocks `TreeHasher::update_reader_rayon` holds at once in the current pool: two more
+/// The most blocks `Hasher::update_reader_rayon` holds at once in the current pool: two more
 /// than its threads, so every thread hashes one while the calling thread reads the next; at
 /// most 128 MiB of them (8 of 16 MiB with a 16-lane kernel; 4, 64 MiB, on 2 threads).
 #[cfg(feature = "rayon")]
@@ -413,7 +424,7 @@ pub fn read_ahead_blocks() -> u64 {
 /// byte after them: `None` at the end. The read-ahead pipelines allocate no buffer and touch no
 /// pool until this says there is more.
 #[cfg(feature = "rayon")]
-fn next_byte_after<H: Update>(
+fn next_byte_after<H: Hasher>(
     source: &mut Source<impl Read>,
     head: u64,
     hasher: &mut H,
@@ -435,7 +446,7 @@ fn aligned_block(read: u64, block_size: usize, buffer_size: usize) -> usize {
 }
 
 /// The largest read-ahead block of
-/// [`TreeHasher::update_reader_rayon`](crate::TreeHasher::update_reader_rayon): per thread of
+/// [`Hasher::update_reader_rayon`](crate::Hasher::update_reader_rayon): per thread of
 /// the current pool, one batch of the leaf engine (16 MiB with a 16-lane kernel) or 2 MiB with
 /// `sha2`, so each block gives every thread whole batches; at most 64 MiB. Not bigger: every
 /// page of a fresh buffer costs a page fault and a zeroing, more per byte than the copy out of
@@ -444,53 +455,7 @@ fn aligned_block(read: u64, block_size: usize, buffer_size: usize) -> usize {
 #[must_use]
 pub fn read_ahead_buffer_size() -> usize {
     serial_buffer_size()
-        .max(2 * crate::CHUNK_SIZE)
+        .max(2 * crate::LEAF)
         .saturating_mul(rayon::current_num_threads())
         .min(64 << 20)
-}
-
-/// Reads the bytes of `file` from `offset` up to `end` (or its end of file), without moving
-/// its cursor where the platform allows (positional reads on Unix and Windows).
-pub(crate) struct FileAt<'a> {
-    pub(crate) file: &'a File,
-    pub(crate) offset: u64,
-    pub(crate) end: Option<u64>,
-}
-
-impl Read for FileAt<'_> {
-    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        let left = self
-            .end
-            .map_or(u64::MAX, |end| end.saturating_sub(self.offset));
-        let want = buffer
-            .len()
-            .min(usize::try_from(left).unwrap_or(usize::MAX));
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = read_at(self.file, &mut buffer[..want], self.offset)?.min(want);
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-/// One positional read of `file` at `offset`.
-#[cfg(unix)]
-pub(crate) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
-}
-
-/// One positional read of `file` at `offset` (this moves the cursor on Windows).
-#[cfg(windows)]
-pub(crate) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
-}
-
-/// One read of `file` at `offset`, through its cursor, where there are no positional reads.
-#[cfg(not(any(unix, windows)))]
-pub(crate) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-    use std::io::Seek;
-    let mut file = file;
-    file.seek(io::SeekFrom::Start(offset))?;
-    file.read(buffer)
 }

@@ -1,7 +1,8 @@
 //! Async readers (feature `tokio`): the same hashes from a `tokio::io::AsyncRead`, with the
 //! hashing done off the runtime's worker threads.
 
-use crate::join::{SerialJoin, Update};
+use crate::Hasher;
+use crate::join::SerialJoin;
 use crate::{
     ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
 };
@@ -11,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 /// The size of each of the two buffers the async readers use: one leaf-engine batch, at least
 /// 4 MiB (16 MiB with a 16-lane kernel, 32 MiB in all).
 fn buffer_size() -> usize {
-    (crate::leaves::batch() * crate::CHUNK_SIZE).max(4 << 20)
+    (crate::leaves::batch() * crate::LEAF).max(4 << 20)
 }
 
 /// The tree hash of everything `reader` yields until its end, without blocking the runtime.
@@ -76,8 +77,8 @@ pub async fn checksums_async<R: AsyncRead + Unpin>(reader: R) -> io::Result<Chec
 ///
 /// # Errors
 /// The first error of `reader` other than `Interrupted`; past 10,000 parts an `InvalidInput`
-/// error whose inner error is the [`TooManyParts`](crate::TooManyParts), as
-/// [`MultipartHasher::update_reader`] returns it.
+/// error that [`TooManyParts::from_io_error`](crate::TooManyParts::from_io_error) reads back,
+/// as [`Hasher::update_reader`] returns it.
 ///
 /// # Panics
 /// Outside a tokio runtime.
@@ -93,7 +94,8 @@ pub async fn checksums_async<R: AsyncRead + Unpin>(reader: R) -> io::Result<Chec
 /// assert_eq!(summary.tree_hash, tree_hash(&data));
 ///
 /// let error = multipart_async(tokio::io::repeat(0), PartSize::MIN).await.unwrap_err();
-/// assert!(error.get_ref().is_some_and(|inner| inner.is::<TooManyParts>()));
+/// // Refused within one block (a leaf-engine batch) of the 10,001st part.
+/// assert!(TooManyParts::from_io_error(&error).is_some_and(|e| e.part_count() > 10_000));
 /// # Ok(())
 /// # }
 /// ```
@@ -104,7 +106,7 @@ pub async fn multipart_async<R: AsyncRead + Unpin>(
     update_async(reader, MultipartHasher::new(part_size))
         .await?
         .finalize()
-        .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))
+        .map_err(io::Error::from)
 }
 
 /// Reads `reader` to its end in blocks, each hashed by `spawn_blocking` while the next is read.
@@ -112,7 +114,7 @@ pub async fn multipart_async<R: AsyncRead + Unpin>(
 async fn update_async<R, H>(reader: R, hasher: H) -> io::Result<H>
 where
     R: AsyncRead + Unpin,
-    H: Update + 'static,
+    H: Hasher + 'static,
 {
     let mut source = AsyncSource {
         reader,

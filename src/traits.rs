@@ -9,7 +9,7 @@
 //! and read 32 bytes back (`Update`, `FixedOutput`, `FixedOutputReset`, `Reset`,
 //! `OutputSizeUser`, and through them `DynDigest`), without the claim.
 
-use crate::TreeHasher;
+use crate::{Hasher, TreeHasher};
 use sha2::digest::consts::U32;
 use sha2::digest::{FixedOutput, FixedOutputReset, Output, OutputSizeUser, Reset, Update};
 
@@ -19,13 +19,13 @@ impl OutputSizeUser for TreeHasher {
 
 impl Update for TreeHasher {
     fn update(&mut self, data: &[u8]) {
-        TreeHasher::update(self, data);
+        Hasher::update(self, data);
     }
 }
 
 impl FixedOutput for TreeHasher {
     fn finalize_into(self, out: &mut Output<Self>) {
-        out.copy_from_slice(TreeHasher::finalize(&self).as_bytes());
+        out.copy_from_slice(Hasher::finalize(&self).as_bytes());
     }
 }
 
@@ -37,7 +37,7 @@ impl Reset for TreeHasher {
 
 impl FixedOutputReset for TreeHasher {
     fn finalize_into_reset(&mut self, out: &mut Output<Self>) {
-        out.copy_from_slice(TreeHasher::finalize(self).as_bytes());
+        out.copy_from_slice(Hasher::finalize(self).as_bytes());
         TreeHasher::reset(self);
     }
 }

@@ -103,8 +103,8 @@ fn a_failed_write_hashes_nothing() {
 mod tokio_readers {
     use super::support::{MIB, SplitMix64, reference_tree_hash, splitmix64_bytes};
     use glacier_tree_hash::{
-        Checksums, MultipartHasher, PartSize, TreeHash, calculate_tree_hash_async, checksums_async,
-        multipart_async,
+        Checksums, Hasher, MultipartHasher, PartSize, TreeHash, calculate_tree_hash_async,
+        checksums_async, multipart_async,
     };
     use std::io;
     use std::pin::Pin;

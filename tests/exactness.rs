@@ -6,8 +6,8 @@
 mod support;
 
 use glacier_tree_hash::{
-    ChecksumHasher, Checksums, MultipartHasher, PartSize, TooManyParts, TreeHash, TreeHasher,
-    calculate_tree_hash, tree_hash, tree_hash_file,
+    ChecksumHasher, Checksums, Hasher, MultipartHasher, PartSize, TooManyParts, TreeHash,
+    TreeHasher, calculate_tree_hash, tree_hash,
 };
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
@@ -17,27 +17,8 @@ use support::{MIB, TempFile, splitmix64_bytes};
 /// Every file entry point over the whole of `file`: they all agree, or the test says which not.
 fn every_file_path(file: &File) -> io::Result<TreeHash> {
     let serial = TreeHasher::new().update_file(file, ..)?.finalize();
-    for (name, way) in tree_file_ways() {
-        let mut hasher = TreeHasher::new();
-        way(&mut hasher, file, bounds(&..))?;
-        assert_eq!(hasher.finalize(), serial, "TreeHasher::{name}");
-    }
-    let checksums = ChecksumHasher::new().update_file(file, ..)?.finalize();
-    let multipart = MultipartHasher::new(PartSize::MIN)
-        .update_file(file, ..)?
-        .finalize()
-        .map_err(io::Error::other)?;
-    assert_eq!(checksums.tree_hash, serial, "ChecksumHasher::update_file");
-    assert_eq!(multipart.tree_hash, serial, "MultipartHasher::update_file");
-    #[cfg(feature = "rayon")]
-    {
-        let checksums = ChecksumHasher::new()
-            .update_file_rayon(file, ..)?
-            .finalize();
-        assert_eq!(
-            checksums.tree_hash, serial,
-            "ChecksumHasher::update_file_rayon"
-        );
+    for (name, result) in every_file_method(file, bounds(&..), b"") {
+        assert_eq!(result?, serial, "{name}");
     }
     Ok(serial)
 }
@@ -45,19 +26,14 @@ fn every_file_path(file: &File) -> io::Result<TreeHash> {
 /// A byte range of a file, bounded or not.
 type Bounds = (Bound<u64>, Bound<u64>);
 
-/// A way a `TreeHasher` takes a byte range of a file, and its name.
-type FileWay = (
-    &'static str,
-    fn(&mut TreeHasher, &File, Bounds) -> io::Result<()>,
-);
-
 /// `range` as bounds.
 fn bounds(range: &impl RangeBounds<u64>) -> Bounds {
     (range.start_bound().cloned(), range.end_bound().cloned())
 }
 
-/// Every way a `TreeHasher` takes a byte range of a file, in this build.
-fn tree_file_ways() -> Vec<FileWay> {
+/// Every file method of the `Hasher` trait in this build, by name.
+#[allow(clippy::type_complexity)]
+fn file_methods<H: Hasher>() -> Vec<(&'static str, fn(&mut H, &File, Bounds) -> io::Result<()>)> {
     vec![
         ("update_file", |h, f, r| h.update_file(f, r).map(drop)),
         #[cfg(feature = "rayon")]
@@ -73,6 +49,46 @@ fn tree_file_ways() -> Vec<FileWay> {
     ]
 }
 
+/// The tree hash that every file method of every hasher gives for `range` of `file` after
+/// `prefix` (given to `update` first), named `Type::method`.
+fn every_file_method(
+    file: &File,
+    range: Bounds,
+    prefix: &[u8],
+) -> Vec<(String, io::Result<TreeHash>)> {
+    fn each<H: Hasher>(
+        type_name: &str,
+        new: impl Fn() -> H,
+        tree_hash: impl Fn(H::Output) -> io::Result<TreeHash>,
+        (file, range, prefix): (&File, Bounds, &[u8]),
+        out: &mut Vec<(String, io::Result<TreeHash>)>,
+    ) {
+        for (name, method) in file_methods::<H>() {
+            let mut hasher = new();
+            hasher.update(prefix);
+            let result =
+                method(&mut hasher, file, range).and_then(|()| tree_hash(hasher.finalize()));
+            out.push((format!("{type_name}::{name}"), result));
+        }
+    }
+    let input = (file, range, prefix);
+    let mut out = Vec::new();
+    each("TreeHasher", TreeHasher::new, Ok, input, &mut out);
+    each(
+        "ChecksumHasher",
+        ChecksumHasher::new,
+        |c| Ok(c.tree_hash),
+        input,
+        &mut out,
+    );
+    let multipart = || MultipartHasher::new(PartSize::MIN);
+    let summary_hash = |s: Result<glacier_tree_hash::MultipartSummary, TooManyParts>| {
+        Ok(s.map_err(io::Error::other)?.tree_hash)
+    };
+    each("MultipartHasher", multipart, summary_hash, input, &mut out);
+    out
+}
+
 /// `/proc/version` reports 0 bytes but holds a line of text.
 #[cfg(target_os = "linux")]
 #[test]
@@ -81,7 +97,7 @@ fn a_file_that_reports_zero_bytes_is_hashed_by_what_it_holds() {
     assert!(!content.is_empty());
     assert_eq!(std::fs::metadata("/proc/version").unwrap().len(), 0);
     let expected = tree_hash(&content);
-    assert_eq!(tree_hash_file("/proc/version").unwrap(), expected);
+    assert_eq!(support::tree_hash_path("/proc/version").unwrap(), expected);
     let file = File::open("/proc/version").unwrap();
     assert_eq!(every_file_path(&file).unwrap(), expected);
 }
@@ -95,7 +111,7 @@ fn a_file_that_reports_more_than_it_holds_is_hashed_by_what_it_holds() {
     assert_eq!(std::fs::metadata(path).unwrap().len(), 4096);
     assert!(content.len() < 4096);
     let expected = tree_hash(&content);
-    assert_eq!(tree_hash_file(path).unwrap(), expected);
+    assert_eq!(support::tree_hash_path(path).unwrap(), expected);
     assert_eq!(
         every_file_path(&File::open(path).unwrap()).unwrap(),
         expected
@@ -162,18 +178,15 @@ fn ranges_of_a_file_are_exact_and_checked() {
         assert_eq!(checksums, Checksums::of(bytes), "{range:?}");
         // From a leaf boundary, and after a partial leaf (maps and positional reads then start
         // mid-leaf, at any offset).
-        for (name, way) in tree_file_ways() {
-            for prefix in [&b""[..], b"prefix"] {
-                let mut hasher = TreeHasher::new();
-                hasher.update(prefix);
-                way(&mut hasher, &file, bounds(&range)).unwrap();
-                let expected = tree_hash(&[prefix, bytes].concat());
-                assert_eq!(hasher.finalize(), expected, "{name}, {range:?}, {prefix:?}");
+        for prefix in [&b""[..], b"prefix"] {
+            let expected = tree_hash(&[prefix, bytes].concat());
+            for (name, result) in every_file_method(&file, bounds(&range), prefix) {
+                assert_eq!(result.unwrap(), expected, "{name}, {range:?}, {prefix:?}");
             }
         }
     }
-    for (name, way) in tree_file_ways() {
-        let error = way(&mut TreeHasher::new(), &file, bounds(&(len - 1..len + 1))).unwrap_err();
+    for (name, result) in every_file_method(&file, bounds(&(len - 1..len + 1)), b"") {
+        let error = result.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "{name}");
         assert!(
             error.to_string().contains(&format!("ends at byte {len}")),
@@ -340,10 +353,8 @@ fn too_many_parts_are_refused_before_reading_a_file() {
             .unwrap_err(),
     ] {
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
-        let inner = error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<TooManyParts>());
-        assert_eq!(inner.map(TooManyParts::part_count), Some(10_001), "{error}");
+        let inner = TooManyParts::from_io_error(&error);
+        assert_eq!(inner.map(|e| e.part_count()), Some(10_001), "{error}");
     }
     // Exactly 10,000 parts is allowed, and so is the next part size up.
     file.set_len(10_000 << 20).unwrap();
@@ -366,8 +377,8 @@ fn ranges_far_past_the_end_are_errors_at_once() {
         1u64 << 40..u64::MAX,
         5..1u64 << 34,
     ] {
-        for (name, way) in tree_file_ways() {
-            let error = way(&mut TreeHasher::new(), &file, bounds(&range)).unwrap_err();
+        for (name, result) in every_file_method(&file, bounds(&range), b"") {
+            let error = result.unwrap_err();
             let kind = error.kind();
             assert_eq!(
                 kind,
@@ -376,21 +387,27 @@ fn ranges_far_past_the_end_are_errors_at_once() {
             );
         }
     }
-    // A range that starts past the end is an error, not the empty-input hash; one that starts
-    // exactly at the end is empty.
-    for start in [11u64, 100, 1 << 40] {
-        for error in [
-            TreeHasher::new().update_file(&file, start..).map(drop),
-            ChecksumHasher::new().update_file(&file, start..).map(drop),
-            MultipartHasher::new(PartSize::MIN)
-                .update_file(&file, start..)
-                .map(drop),
-        ] {
-            let error = error.unwrap_err();
+    // A range that starts past the end is an error, not the empty-input hash, on every file
+    // method, bounded or not, empty or not; so is `..=u64::MAX`, which reaches past the last
+    // byte any file can have. One that starts exactly at the end is empty.
+    let past_the_end: [Bounds; 9] = [
+        bounds(&(11..)),
+        bounds(&(100..)),
+        bounds(&(1u64 << 40..)),
+        bounds(&(15..15)),
+        bounds(&(11..=11)),
+        bounds(&(11..20)),
+        bounds(&(..=u64::MAX)),
+        bounds(&(5..=u64::MAX)),
+        (Bound::Excluded(u64::MAX), Bound::Unbounded),
+    ];
+    for range in past_the_end {
+        for (name, result) in every_file_method(&file, range, b"") {
+            let error = result.unwrap_err();
             assert_eq!(
                 error.kind(),
                 io::ErrorKind::UnexpectedEof,
-                "{start}..: {error}"
+                "{name}, {range:?}: {error}"
             );
         }
     }
@@ -400,17 +417,16 @@ fn ranges_far_past_the_end_are_errors_at_once() {
         error.to_string(),
         "the file has no byte 12, where the range 12..20 starts"
     );
-    let at_the_end = TreeHasher::new()
-        .update_file(&file, 10..)
-        .unwrap()
-        .finalize();
-    assert_eq!(at_the_end, tree_hash(b""));
-    // Up to the last byte a file could have: the whole file.
-    let everything = TreeHasher::new()
-        .update_file(&file, ..=u64::MAX)
-        .unwrap()
-        .finalize();
-    assert_eq!(everything, tree_hash(&data));
+    let error = TreeHasher::new().update_file(&file, 12..12).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the file ends before byte 12, where the range starts"
+    );
+    for range in [bounds(&(10..)), bounds(&(10..10)), bounds(&(3..3))] {
+        for (name, result) in every_file_method(&file, range, b"") {
+            assert_eq!(result.unwrap(), tree_hash(b""), "{name}, {range:?}");
+        }
+    }
 }
 
 /// A block device reports no size but reads at offsets: hashed whole whatever its cursor, and by

@@ -3,7 +3,7 @@
 
 mod support;
 
-use glacier_tree_hash::{TreeHasher, calculate_tree_hash, tree_hash};
+use glacier_tree_hash::{Hasher, TreeHasher, calculate_tree_hash, tree_hash};
 use std::io::{self, Write};
 use support::{FailingReader, MIB, ShortReader, reference_tree_hash, splitmix64_bytes};
 

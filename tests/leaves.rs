@@ -8,7 +8,7 @@
 mod support;
 
 use glacier_tree_hash::__internal::SmallLeafTreeHasher;
-use glacier_tree_hash::{TreeHash, TreeHasher, leaf_backend, tree_hash};
+use glacier_tree_hash::{Hasher, TreeHash, TreeHasher, leaf_backend, tree_hash};
 use proptest::prelude::*;
 use support::reference_tree_hash_with_leaf;
 use support::{MIB, feed_in_pieces, reference_tree_hash, splitmix64_bytes};
@@ -130,7 +130,7 @@ proptest! {
 }
 
 #[cfg(feature = "std")]
-/// The positional file path (`tree_hash_file` on a regular file) reads batches of chunks: every
+/// The positional file path (`update_file` on a regular file) reads batches of chunks: every
 /// chunk count from 0 to 35, with and without a partial last chunk.
 #[test]
 fn files_of_every_chunk_count_around_the_batches() {
@@ -141,7 +141,7 @@ fn files_of_every_chunk_count_around_the_batches() {
             let file = support::TempFile::new(&format!("leaves-{chunks}-{extra}"), bytes);
             let expected = TreeHash::from(reference_tree_hash(bytes));
             assert_eq!(
-                glacier_tree_hash::tree_hash_file(file.path()).unwrap(),
+                support::tree_hash_path(file.path()).unwrap(),
                 expected,
                 "{chunks} chunks + {extra}"
             );
@@ -172,10 +172,7 @@ fn pools_of_any_size_agree() {
                 );
             }
             let file = support::TempFile::new(&format!("pool-{threads}"), &data);
-            assert_eq!(
-                glacier_tree_hash::tree_hash_file(file.path()).unwrap(),
-                expected
-            );
+            assert_eq!(support::tree_hash_path(file.path()).unwrap(), expected);
         });
     }
     assert_eq!(tree_hash(&data), expected);

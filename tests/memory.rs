@@ -6,7 +6,7 @@
 mod support;
 
 use glacier_tree_hash::__internal::{read_ahead_blocks, read_ahead_buffer_size, tree_block_size};
-use glacier_tree_hash::{MultipartHasher, PartSize, TreeHasher};
+use glacier_tree_hash::{Hasher, MultipartHasher, PartSize, TreeHasher};
 use std::io::{self, Read};
 use support::{MIB, TempFile};
 

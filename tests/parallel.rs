@@ -5,8 +5,8 @@
 mod support;
 
 use glacier_tree_hash::{
-    ChecksumHasher, Checksums, MultipartHasher, PartSize, TreeHash, TreeHasher,
-    calculate_tree_hash, tree_hash, tree_hash_file,
+    ChecksumHasher, Checksums, Hasher, MultipartHasher, PartSize, TreeHash, TreeHasher,
+    calculate_tree_hash, tree_hash,
 };
 use std::io;
 use support::{
@@ -269,7 +269,7 @@ fn files_of_every_edge_size() {
         let file = TempFile::new(&format!("edge-{len}"), &data);
         let expected = reference(&data);
         assert_eq!(
-            tree_hash_file(file.path()).unwrap(),
+            support::tree_hash_path(file.path()).unwrap(),
             expected,
             "{len} bytes"
         );
@@ -292,7 +292,7 @@ fn files_of_every_edge_size() {
 
 #[test]
 fn a_missing_file_is_an_error() {
-    let error = tree_hash_file("/nonexistent/glacier-tree-hash").unwrap_err();
+    let error = support::tree_hash_path("/nonexistent/glacier-tree-hash").unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::NotFound);
 }
 

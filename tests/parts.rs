@@ -5,8 +5,8 @@
 mod support;
 
 use glacier_tree_hash::{
-    AddPartError, ArchiveAssembler, AssemblyProblem, Checksums, MultipartHasher, PartSize,
-    Sha256Hash, TreeHash, combine, is_megabyte_aligned, is_tree_hash_aligned, tree_hash,
+    AddPartError, ArchiveAssembler, AssemblyProblem, Checksums, Hasher, MultipartHasher, PartSize,
+    Sha256Hash, TreeHash, combine, is_mib_aligned, is_tree_hash_aligned, tree_hash,
     tree_hash_aligned_cover,
 };
 use proptest::prelude::*;
@@ -246,10 +246,7 @@ fn alignment_matches_its_definition_for_every_range_up_to_40_mib() {
                         aligned_by_definition(&range, size),
                         "{range:?} of {size}"
                     );
-                    assert!(
-                        is_megabyte_aligned(range.clone(), size),
-                        "{range:?} of {size}"
-                    );
+                    assert!(is_mib_aligned(range.clone(), size), "{range:?} of {size}");
                     // One byte off at either end: still decided by the definition.
                     for nudged in [start + 1..end, start..end - 1, start..end + 1] {
                         assert_eq!(

@@ -3,7 +3,7 @@
 
 mod support;
 
-use glacier_tree_hash::{TreeHash, TreeHasher, tree_hash};
+use glacier_tree_hash::{Hasher, TreeHash, TreeHasher, tree_hash};
 use proptest::prelude::*;
 use support::{MIB, feed_in_pieces, reference_tree_hash, splitmix64_bytes};
 

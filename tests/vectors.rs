@@ -4,7 +4,7 @@
 
 mod support;
 
-use glacier_tree_hash::{TreeHash, TreeHasher, calculate_tree_hash, tree_hash, tree_hash_file};
+use glacier_tree_hash::{Hasher, TreeHash, TreeHasher, calculate_tree_hash, tree_hash};
 use support::{ShortReader, SplitMix64, Vector, feed_in_pieces, random_splits, sha256, vectors};
 
 const DEFAULT_MAX: usize = 200 * support::MIB;
@@ -87,9 +87,9 @@ fn check_vector(vector: &Vector, seed: u64) {
 
     let file = support::TempFile::new(&format!("vector-{name}"), &data);
     assert_eq!(
-        tree_hash_file(file.path()).expect("a readable file"),
+        support::tree_hash_path(file.path()).expect("a readable file"),
         expected,
-        "{name}: tree_hash_file"
+        "{name}: update_file of the path"
     );
 }
 

@@ -4,6 +4,7 @@
 use crate::args::Args;
 use crate::platform;
 use crate::progress::{self, Progress};
+use glacier_tree_hash::Hasher as _;
 use glacier_tree_hash::{
     ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
 };

@@ -1,7 +1,7 @@
 //! Arbitrary ranges and archive sizes anywhere in u64, checked against the definitions.
 #![no_main]
 
-use glacier_tree_hash::{is_megabyte_aligned, is_tree_hash_aligned, tree_hash_aligned_cover};
+use glacier_tree_hash::{is_mib_aligned, is_tree_hash_aligned, tree_hash_aligned_cover};
 use libfuzzer_sys::fuzz_target;
 
 const MIB: u128 = 1 << 20;
@@ -36,7 +36,7 @@ fuzz_target!(|input: (u64, u64, u64, u8)| {
         aligned(start, end, size)
     );
     assert_eq!(
-        is_megabyte_aligned(range.clone(), size),
+        is_mib_aligned(range.clone(), size),
         start < end
             && end <= size
             && start % (1 << 20) == 0

@@ -6,7 +6,7 @@
 
 use glacier_tree_hash_reference as reference;
 
-use glacier_tree_hash::{ArchiveAssembler, MultipartHasher, PartSize, TreeHash};
+use glacier_tree_hash::{ArchiveAssembler, Hasher, MultipartHasher, PartSize, TreeHash};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use reference::{reference_tree_hash, MIB};

@@ -5,7 +5,7 @@
 
 use glacier_tree_hash_reference as reference;
 
-use glacier_tree_hash::{calculate_tree_hash, tree_hash, TreeHash, TreeHasher};
+use glacier_tree_hash::{calculate_tree_hash, tree_hash, Hasher, TreeHash, TreeHasher};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use reference::{reference_tree_hash, MIB};

@@ -111,3 +111,16 @@ impl Drop for TempFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// The tree hash of the file at `path`, opened once, on the calling thread: the serial file
+/// path of the library, `Hasher::update_file` of all of it.
+#[cfg(feature = "std")]
+pub fn tree_hash_path(
+    path: impl AsRef<std::path::Path>,
+) -> io::Result<glacier_tree_hash::TreeHash> {
+    use glacier_tree_hash::Hasher;
+    let file = std::fs::File::open(path)?;
+    Ok(glacier_tree_hash::TreeHasher::new()
+        .update_file(&file, ..)?
+        .finalize())
+}
