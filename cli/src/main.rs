@@ -8,17 +8,20 @@
 //! The modules, one job each:
 //! - `args`: the flags, the help text, reading the command line;
 //! - `hashing`: one input hashed (thread pool, regular files, streams);
+//! - `mapped`: regular files hashed in place from memory maps, and the `SIGBUS` guard of those
+//!   maps (the one module with `unsafe` code; it allows it itself);
 //! - `output`: the formats printed, and the checked standard output;
 //! - `check`: `--check`, lists read back and compared;
 //! - `names`: names escaped in lines, unescaped from lists, quoted in messages;
 //! - `progress`: the progress bar on a terminal;
 //! - `platform`: standard descriptors and names as bytes.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod args;
 mod check;
 mod hashing;
+mod mapped;
 mod names;
 mod output;
 mod platform;
