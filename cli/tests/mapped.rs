@@ -53,7 +53,7 @@ fn maps_and_reads_print_the_same_in_every_mode() {
             assert!(mapped.out().contains(&expected.to_string()), "{mode:?}");
         }
         // Standard input that is a regular file, from its cursor (not a page boundary).
-        let from = MIB as u64 + 4099;
+        let from = size as u64 / 2 + 3;
         let mut stdin = File::open(&path).unwrap();
         stdin.seek(SeekFrom::Start(from)).unwrap();
         let ran = run(dir.path(), ["-"], Input::File(stdin));
