@@ -63,8 +63,8 @@ impl InPlace for MultipartHasher {
 /// which the caller reads the rest, bytes past `len` included.
 ///
 /// # Errors
-/// `UnexpectedEof` if the file shrank while it was hashed (the hasher then holds bytes that
-/// are not the file's: drop it); the error of `fstat`.
+/// `UnexpectedEof` if the file shrank while it was hashed; an error if a page could not be read
+/// (the hasher then holds bytes that are not the file's: drop it); the error of `fstat`.
 pub fn hash_in_place<H: InPlace>(
     hasher: &mut H,
     file: &File,
@@ -120,16 +120,19 @@ fn hash_windows<H: InPlace>(
     Ok(at)
 }
 
-/// The error for a file of `len` bytes that has `now` bytes after being cut short while
-/// hashed: worded as the library words it for reads.
+/// The error for a file of `len` bytes that has `now` bytes after a window was cut short: a
+/// shrink, worded as the library words it for reads; or, if the file is as long as ever, a page
+/// that could not be read (an I/O error under the map is `SIGBUS` too, or the file grew back).
 #[cfg(target_os = "linux")]
 fn shrank(len: u64, now: u64) -> io::Error {
-    let message = if now < len {
-        format!("the file shrank from {len} to {now} bytes while it was hashed")
-    } else {
-        format!("the file shrank while it was hashed (from {len} bytes; it has {now} now)")
-    };
-    io::Error::new(io::ErrorKind::UnexpectedEof, message)
+    if now < len {
+        let message = format!("the file shrank from {len} to {now} bytes while it was hashed");
+        return io::Error::new(io::ErrorKind::UnexpectedEof, message);
+    }
+    io::Error::other(
+        "a page of the file could not be read while it was hashed (an I/O error, or the file \
+         was cut short and grew back)",
+    )
 }
 
 /// The `SIGBUS` handler and the table of live windows it answers for.
