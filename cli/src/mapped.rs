@@ -19,6 +19,11 @@
 //! would have.
 //!
 //! Only Linux maps; elsewhere [`hash_in_place`] hashes nothing and the caller reads the file.
+//!
+//! Why the binary and not the library: a signal handler belongs to the whole process. A library
+//! that installed one would take `SIGBUS` from its host (a JVM, a Python interpreter, a program
+//! with its own handler for its own maps) and could only chain to what was there when it was
+//! installed, not to what the host installs later. The tool owns its process, so it can.
 
 #![allow(unsafe_code)]
 
