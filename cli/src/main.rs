@@ -1,9 +1,10 @@
 //! `glacier-tree-hash`: print or check Amazon S3 Glacier SHA-256 tree hashes, with the habits
 //! of `sha256sum`.
 //!
-//! Every input is opened once and handed to the library as an open `File`, so regular files
-//! (standard input included, when it is one) take the positional fast path, and FIFOs are read
-//! once. Nothing is printed for an input until its hash is complete and error free.
+//! Every input is opened once, so regular files (standard input included, when it is one) are
+//! hashed in place from memory maps (or, with `--no-mmap`, by the library's positional reads),
+//! and FIFOs are read once. Nothing is printed for an input until its hash is complete and
+//! error free.
 //!
 //! The modules, one job each:
 //! - `args`: the flags, the help text, reading the command line;
