@@ -122,6 +122,12 @@ pub struct Args {
     #[arg(long)]
     pub no_progress: bool,
 
+    /// Read regular files instead of hashing them in place from memory maps. Maps are faster
+    /// (no copy out of the page cache); a file cut short while mapped is reported as shrunk
+    /// either way.
+    #[arg(long)]
+    pub no_mmap: bool,
+
     /// Print a completion script for SHELL and exit.
     #[arg(long, value_name = "SHELL", hide = true, exclusive = true)]
     pub completions: Option<clap_complete::Shell>,

@@ -1,24 +1,28 @@
 //! `glacier-tree-hash`: print or check Amazon S3 Glacier SHA-256 tree hashes, with the habits
 //! of `sha256sum`.
 //!
-//! Every input is opened once and handed to the library as an open `File`, so regular files
-//! (standard input included, when it is one) take the positional fast path, and FIFOs are read
-//! once. Nothing is printed for an input until its hash is complete and error free.
+//! Every input is opened once, so regular files (standard input included, when it is one) are
+//! hashed in place from memory maps (or, with `--no-mmap`, by the library's positional reads),
+//! and FIFOs are read once. Nothing is printed for an input until its hash is complete and
+//! error free.
 //!
 //! The modules, one job each:
 //! - `args`: the flags, the help text, reading the command line;
 //! - `hashing`: one input hashed (thread pool, regular files, streams);
+//! - `mapped`: regular files hashed in place from memory maps, and the `SIGBUS` guard of those
+//!   maps (the one module with `unsafe` code; it allows it itself);
 //! - `output`: the formats printed, and the checked standard output;
 //! - `check`: `--check`, lists read back and compared;
 //! - `names`: names escaped in lines, unescaped from lists, quoted in messages;
 //! - `progress`: the progress bar on a terminal;
 //! - `platform`: standard descriptors and names as bytes.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod args;
 mod check;
 mod hashing;
+mod mapped;
 mod names;
 mod output;
 mod platform;

@@ -724,8 +724,12 @@ fn a_file_that_shrinks_while_hashed_gets_no_hash_in_any_mode() {
         let child = command.spawn().unwrap();
         let pid = child.id();
         let start = Instant::now();
-        // Until 32 MiB of it have been read (or, where /proc/PID/io is hidden, a while).
+        // Until 32 MiB of it have been read or it is mapped (or, where /proc/PID/io is
+        // hidden, a while).
         loop {
+            if maps(pid, &path) {
+                break;
+            }
             match bytes_read(pid) {
                 Some(n) if n > 32 << 20 => break,
                 Some(_) if start.elapsed() < Duration::from_secs(20) => {}

@@ -230,3 +230,10 @@ pub fn os(bytes: &[u8]) -> &OsStr {
     use std::os::unix::ffi::OsStrExt;
     OsStr::from_bytes(bytes)
 }
+
+/// Whether process `pid` has `path` memory-mapped (Linux).
+pub fn maps(pid: u32, path: &Path) -> bool {
+    let path = path.to_string_lossy();
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .is_ok_and(|maps| maps.lines().any(|line| line.ends_with(&*path)))
+}
