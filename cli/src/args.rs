@@ -105,7 +105,8 @@ pub struct Args {
     pub sha256: bool,
 
     /// Print each part of a multipart upload in parts of SIZE (1MiB, 2MiB, 4MiB, ... 4GiB, or
-    /// bytes); refused before reading if the input needs more than 10,000 parts.
+    /// bytes; M, MB and Mi mean MiB, as K and G mean KiB and GiB, since a part size is always
+    /// 1 MiB × 2^k); refused before reading if the input needs more than 10,000 parts.
     #[arg(long, value_name = "SIZE", conflicts_with_all = ["check", "sha256"])]
     pub part_size: Option<PartSize>,
 

@@ -5,9 +5,9 @@ use crate::args::Args;
 use crate::mapped;
 use crate::platform;
 use crate::progress::{self, Progress};
-use glacier_tree_hash::Hasher as _;
 use glacier_tree_hash::{
-    ChecksumHasher, Checksums, MultipartHasher, MultipartSummary, PartSize, TreeHash, TreeHasher,
+    ChecksumHasher, Checksums, Hasher, MultipartHasher, MultipartSummary, PartSize, TreeHash,
+    TreeHasher,
 };
 use std::ffi::OsStr;
 use std::fs::File;
@@ -37,49 +37,6 @@ pub enum Hashed {
     Both { checksums: Checksums, size: u64 },
     Parts(MultipartSummary),
 }
-
-/// The hashers the tool drives, behind one interface.
-trait Hasher: Send + mapped::InPlace {
-    fn new_for(what: What) -> Self;
-    fn bytes(&mut self, data: &[u8]);
-    fn file(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()>;
-    fn file_rayon(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()>;
-    fn reader_rayon(&mut self, reader: impl Read) -> io::Result<()>;
-}
-
-macro_rules! hasher {
-    ($type:ty, $new:expr) => {
-        impl Hasher for $type {
-            fn new_for(what: What) -> Self {
-                #[allow(clippy::redundant_closure_call)]
-                ($new)(what)
-            }
-            fn bytes(&mut self, data: &[u8]) {
-                self.update(data);
-            }
-            fn file(&mut self, file: &File, range: (Bound<u64>, Bound<u64>)) -> io::Result<()> {
-                self.update_file(file, range).map(|_| ())
-            }
-            fn file_rayon(
-                &mut self,
-                file: &File,
-                range: (Bound<u64>, Bound<u64>),
-            ) -> io::Result<()> {
-                self.update_file_rayon(file, range).map(|_| ())
-            }
-            fn reader_rayon(&mut self, reader: impl Read) -> io::Result<()> {
-                self.update_reader_rayon(reader).map(|_| ())
-            }
-        }
-    };
-}
-
-hasher!(TreeHasher, |_| TreeHasher::new());
-hasher!(ChecksumHasher, |_| ChecksumHasher::new());
-hasher!(MultipartHasher, |what| match what {
-    What::Parts(size) => MultipartHasher::new(size),
-    _ => MultipartHasher::new(PartSize::MIN),
-});
 
 /// Hashes inputs, keeping the thread pool between them.
 pub struct Hashing {
@@ -157,17 +114,17 @@ impl Hashing {
         let start = stdin_start.unwrap_or(0);
         let (hashed, size) = match what {
             What::Tree => {
-                let hasher = self.run::<TreeHasher>(file, name, start, what)?;
+                let hasher = self.run(TreeHasher::new(), file, name, start, what)?;
                 (Hashed::Tree(hasher.finalize()), hasher.count())
             }
             What::Both => {
-                let hasher = self.run::<ChecksumHasher>(file, name, start, what)?;
+                let hasher = self.run(ChecksumHasher::new(), file, name, start, what)?;
                 let size = hasher.count();
                 let checksums = hasher.finalize();
                 (Hashed::Both { checksums, size }, size)
             }
-            What::Parts(_) => {
-                let hasher = self.run::<MultipartHasher>(file, name, start, what)?;
+            What::Parts(part_size) => {
+                let hasher = self.run(MultipartHasher::new(part_size), file, name, start, what)?;
                 let summary = hasher
                     .finalize()
                     .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
@@ -189,9 +146,10 @@ impl Hashing {
         Ok(hashed)
     }
 
-    /// Hashes `file`: a regular file from `start`, anything else through its cursor.
+    /// Adds `file` to `hasher`: a regular file from `start`, anything else through its cursor.
     fn run<H: Hasher>(
         &mut self,
+        mut hasher: H,
         file: &File,
         name: &OsStr,
         start: u64,
@@ -204,7 +162,6 @@ impl Hashing {
                 "Is a directory",
             ));
         }
-        let mut hasher = H::new_for(what);
         if metadata.is_file() {
             let len = metadata.len();
             let remaining = len.saturating_sub(start);
@@ -214,7 +171,7 @@ impl Hashing {
                     .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
             }
             if remaining <= SERIAL_LIMIT {
-                hasher.file(file, (Bound::Included(start), Bound::Unbounded))?;
+                hasher.update_file(file, (Bound::Included(start), Bound::Unbounded))?;
                 return Ok(hasher);
             }
             let chunks = remaining.div_ceil(SERIAL_LIMIT);
@@ -238,10 +195,12 @@ impl Hashing {
                         Some(bar) => {
                             let segment = progress::segment_for(threads);
                             progress::by_segments(bar, segment, at, len, |range| {
-                                hasher.file_rayon(file, range)
+                                hasher.update_file_rayon(file, range).map(drop)
                             })
                         }
-                        None => hasher.file_rayon(file, (Bound::Included(at), Bound::Unbounded)),
+                        None => hasher
+                            .update_file_rayon(file, (Bound::Included(at), Bound::Unbounded))
+                            .map(drop),
                     }
                 };
                 let result = hash();
@@ -259,7 +218,7 @@ impl Hashing {
             .read_to_end(&mut head)?;
         if head.len() as u64 <= SERIAL_LIMIT {
             // `read_to_end` stopped at the first `Ok(0)`: that is the end of the input.
-            hasher.bytes(&head);
+            hasher.update(&head);
             return Ok(hasher);
         }
         let enabled = self.progress;
@@ -267,7 +226,7 @@ impl Hashing {
         pool.install(|| {
             let mut counted =
                 progress::Counting::new(io::Cursor::new(head).chain(reader), name, enabled);
-            let result = hasher.reader_rayon(&mut counted);
+            let result = hasher.update_reader_rayon(&mut counted).map(drop);
             counted.clear();
             result
         })?;

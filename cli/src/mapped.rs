@@ -1,6 +1,8 @@
 //! Regular files hashed in place from read-only memory maps, window by window, with a guard
 //! that turns a file truncated under a map into an error instead of a `SIGBUS` death: the
-//! tool's one module with `unsafe` code.
+//! tool's one module with `unsafe` code. It also holds the one other thing the tool needs from
+//! the operating system that safe Rust cannot ask for: which standard descriptors were closed
+//! before `main` ([`descriptors`]).
 //!
 //! Reading a page-cached file copies every byte out of the page cache, which on some machines
 //! costs more than hashing it; a map hashes the page cache where it lies. The file is mapped
@@ -27,7 +29,7 @@
 
 #![allow(unsafe_code)]
 
-use glacier_tree_hash::{ChecksumHasher, MultipartHasher, TreeHasher};
+use glacier_tree_hash::Hasher;
 use std::fs::File;
 use std::io;
 
@@ -36,30 +38,6 @@ use std::io;
 /// file in the same CPU time, 4 MiB in half as much again (README: the tool's measurements);
 /// 64 MiB still gives each of 16 threads a full batch of the leaf engine.
 pub const WINDOW: usize = 64 << 20;
-
-/// A hasher fed whole windows of a map, on all threads of the current rayon pool.
-pub trait InPlace: Send {
-    /// Adds `window`, the next bytes of the input, hashed in parallel.
-    fn update_window(&mut self, window: &[u8]);
-}
-
-impl InPlace for TreeHasher {
-    fn update_window(&mut self, window: &[u8]) {
-        self.update_rayon(window);
-    }
-}
-
-impl InPlace for ChecksumHasher {
-    fn update_window(&mut self, window: &[u8]) {
-        self.update_rayon(window);
-    }
-}
-
-impl InPlace for MultipartHasher {
-    fn update_window(&mut self, window: &[u8]) {
-        self.update_rayon(window);
-    }
-}
 
 /// Adds bytes `start..len` of the regular file `file` (which reported `len` bytes) to
 /// `hasher` from read-only maps of [`WINDOW`] bytes, calling `progress` with the bytes hashed
@@ -70,7 +48,7 @@ impl InPlace for MultipartHasher {
 /// # Errors
 /// `UnexpectedEof` if the file shrank while it was hashed; an error if a page could not be read
 /// (the hasher then holds bytes that are not the file's: drop it); the error of `fstat`.
-pub fn hash_in_place<H: InPlace>(
+pub fn hash_in_place<H: Hasher>(
     hasher: &mut H,
     file: &File,
     start: u64,
@@ -81,7 +59,7 @@ pub fn hash_in_place<H: InPlace>(
 }
 
 #[cfg(not(target_os = "linux"))]
-fn hash_windows<H: InPlace>(
+fn hash_windows<H: Hasher>(
     _hasher: &mut H,
     _file: &File,
     start: u64,
@@ -95,7 +73,7 @@ fn hash_windows<H: InPlace>(
 /// [`hash_in_place`] in windows of `window` bytes; `before_window` is called with the bytes
 /// hashed so far once each window is mapped, before it is hashed.
 #[cfg(target_os = "linux")]
-fn hash_windows<H: InPlace>(
+fn hash_windows<H: Hasher>(
     hasher: &mut H,
     file: &File,
     start: u64,
@@ -113,7 +91,7 @@ fn hash_windows<H: InPlace>(
             return Ok(at);
         };
         before_window(at - start);
-        hasher.update_window(mapped.bytes());
+        hasher.update_rayon(mapped.bytes());
         let truncated = mapped.truncated();
         drop(mapped);
         let now = file.metadata()?.len();
@@ -368,10 +346,61 @@ mod guard {
     }
 }
 
+/// Which standard descriptors were closed when the process started, probed before `main`.
+///
+/// The Rust runtime opens `/dev/null` read-write in place of a closed descriptor 0, 1 or 2
+/// before `main`, so from `main` on a closed standard input reads as empty and a closed
+/// standard output swallows every line. A read-write `/dev/null` is no sign of it: Python's
+/// `subprocess.DEVNULL` and `1<>/dev/null` give one too. So a function in `.init_array`, which
+/// the C runtime calls before Rust's `main` (and so before the runtime's reopening), asks the
+/// kernel about descriptors 0 and 1 and remembers which were closed. Linux only; elsewhere
+/// nothing is known to be closed.
+pub mod descriptors {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Standard input (0) and standard output (1): closed at start.
+    static CLOSED_AT_START: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+
+    /// "Bad file descriptor" if descriptor `fd` (0 or 1) was closed when the process started
+    /// (what the same program in C would have been told), else `Ok`.
+    pub fn open_at_start(fd: usize) -> std::io::Result<()> {
+        match CLOSED_AT_START.get(fd) {
+            #[cfg(target_os = "linux")]
+            Some(closed) if closed.load(Ordering::Relaxed) => {
+                Err(std::io::Error::from_raw_os_error(libc::EBADF))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn probe() {
+        for (fd, closed) in (0..).zip(&CLOSED_AT_START) {
+            // SAFETY: `F_GETFD` reads the close-on-exec flag of descriptor `fd` and touches no
+            // memory of ours; for a descriptor that is not open it fails with `EBADF`. Nothing
+            // here needs the Rust runtime, which is not set up yet: a libc call, reading errno,
+            // and an atomic store.
+            let answer = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+            let bad =
+                answer == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+            closed.store(bad, Ordering::Relaxed);
+        }
+    }
+
+    // SAFETY: an entry of `.init_array` is a pointer to a function the C runtime calls once,
+    // with no arguments it must read, before `main`; `probe` is such a function, it cannot
+    // panic (no indexing, no allocation), and it only writes atomics. `used` keeps it in the
+    // binary though nothing names it.
+    #[cfg(target_os = "linux")]
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static PROBE: extern "C" fn() = probe;
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use glacier_tree_hash::PartSize;
+    use glacier_tree_hash::{ChecksumHasher, MultipartHasher, PartSize, TreeHasher};
     use std::io::{Read, Write};
     use std::path::PathBuf;
 
@@ -428,7 +457,7 @@ mod tests {
 
     /// Hashes `path` from `start` in windows of `window`, then reads the rest as the tool
     /// does, with `hook` run before each window.
-    fn hashed<H: InPlace>(
+    fn hashed<H: Hasher>(
         mut hasher: H,
         path: &PathBuf,
         start: u64,

@@ -24,35 +24,14 @@ enum StandardStream {
 #[cfg(unix)]
 fn open_standard(which: StandardStream) -> io::Result<File> {
     use std::os::fd::AsFd;
-    let file = match which {
-        StandardStream::Input => File::from(io::stdin().as_fd().try_clone_to_owned()?),
-        StandardStream::Output => File::from(io::stdout().as_fd().try_clone_to_owned()?),
+    let (file, fd) = match which {
+        StandardStream::Input => (io::stdin().as_fd().try_clone_to_owned(), 0),
+        StandardStream::Output => (io::stdout().as_fd().try_clone_to_owned(), 1),
     };
-    if was_closed(&file)? {
-        return Err(io::Error::from(rustix::io::Errno::BADF));
-    }
-    Ok(file)
-}
-
-/// Whether the descriptor behind `file` was closed when the program started. The Rust
-/// runtime opens `/dev/null` read-write in place of a closed descriptor 0, 1 or 2 before
-/// `main`; a shell's `< /dev/null` is read-only and `> /dev/null` write-only, so only a
-/// read-write `/dev/null` is taken for a closed descriptor (`<> /dev/null`, which nobody
-/// needs for hashing, is refused with it).
-#[cfg(unix)]
-fn was_closed(file: &File) -> io::Result<bool> {
-    use rustix::fs::OFlags;
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let metadata = file.metadata()?;
-    if !metadata.file_type().is_char_device() {
-        return Ok(false);
-    }
-    let null = std::fs::metadata("/dev/null")?;
-    if metadata.rdev() != null.rdev() {
-        return Ok(false);
-    }
-    let flags = rustix::fs::fcntl_getfl(file)?;
-    Ok(flags & OFlags::RWMODE == OFlags::RDWR)
+    // Closed before `main`, the descriptor is `/dev/null` now (the Rust runtime's doing): say
+    // what it was, as a program in C would find it.
+    crate::mapped::descriptors::open_at_start(fd)?;
+    Ok(File::from(file?))
 }
 
 #[cfg(windows)]

@@ -193,9 +193,13 @@ fn closed_standard_input_is_an_error_and_dev_null_is_empty_input() {
         assert_eq!(ours.err(), "glacier-tree-hash: -: Bad file descriptor\n");
         // sha256sum adds a second line when it closes standard input at exit.
         assert!(as_ours(&theirs.stderr).starts_with(&ours.err()));
-        let ours = run_redirected(&dir, "< /dev/null", args);
-        assert_eq!(ours.code(), Some(0));
-        assert_eq!(ours.out(), format!("{EMPTY}  -\n"));
+        // `/dev/null` opened for reading, or for reading and writing as Python's
+        // `subprocess.DEVNULL` opens it, is empty input.
+        for redirection in ["< /dev/null", "<> /dev/null"] {
+            let ours = run_redirected(&dir, redirection, args);
+            assert_eq!(ours.code(), Some(0), "{redirection}: {}", ours.err());
+            assert_eq!(ours.out(), format!("{EMPTY}  -\n"));
+        }
     }
     // A list on closed standard input, and a listed `-`.
     let ran = run_redirected(&dir, "0<&-", &["-c"]);
@@ -229,8 +233,15 @@ fn closed_standard_output_is_an_error_in_every_mode() {
             "glacier-tree-hash: write error: Bad file descriptor\n",
             "{args:?}"
         );
-        let ours = run_redirected(&dir, "> /dev/null", args);
-        assert_eq!(ours.code(), Some(0), "{args:?}: {}", ours.err());
+        for redirection in ["> /dev/null", "1<> /dev/null"] {
+            let ours = run_redirected(&dir, redirection, args);
+            assert_eq!(
+                ours.code(),
+                Some(0),
+                "{args:?} {redirection}: {}",
+                ours.err()
+            );
+        }
     }
     let theirs = sha256sum_redirected(&dir, ">&-", &["data"]);
     assert_eq!(theirs.code(), Some(1));

@@ -2,10 +2,21 @@
 //! speaks in bytes, files, hex strings and integers. Library names change here only.
 
 use crate::threads::Threads;
-use glacier_tree_hash as library;
+use glacier_tree_hash::{self as library, Hasher};
 use std::fs::File;
 use std::io;
-use std::ops::Range;
+use std::ops::{Bound, Range};
+
+/// `$body` with `$hasher` bound to the library hasher inside `$sink`, whichever kind it is.
+macro_rules! each {
+    ($sink:expr, $hasher:ident => $body:expr) => {
+        match $sink {
+            Sink::Tree($hasher) => $body,
+            Sink::Checksums($hasher) => $body,
+            Sink::Multipart($hasher, _) => $body,
+        }
+    };
+}
 
 /// Inputs this small are hashed on the calling thread: 2 MiB, two leaves.
 pub const SMALL: usize = 2 << 20;
@@ -71,31 +82,17 @@ impl Sink {
     /// Adds `data`; up to [`SMALL`] bytes on the calling thread, whatever `threads` says (a trip
     /// to the pool and back costs more than hashing them there).
     pub fn update(&mut self, data: &[u8], threads: &Threads) {
-        let threads = if data.len() <= SMALL {
-            &Threads::Calling
-        } else {
-            threads
-        };
-        match (self, threads) {
-            (Sink::Tree(hasher), Threads::Calling) => {
-                hasher.update(data);
-            }
-            (Sink::Tree(hasher), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_rayon(data));
-            }
-            (Sink::Checksums(hasher), Threads::Calling) => {
-                hasher.update(data);
-            }
-            (Sink::Checksums(hasher), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_rayon(data));
-            }
-            (Sink::Multipart(hasher, _), Threads::Calling) => {
-                hasher.update(data);
-            }
-            (Sink::Multipart(hasher, _), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_rayon(data));
+        fn on<H: Hasher>(hasher: &mut H, data: &[u8], threads: &Threads) {
+            match threads {
+                Threads::Pool(pool) if data.len() > SMALL => {
+                    pool.install(|| hasher.update_rayon(data));
+                }
+                _ => {
+                    hasher.update(data);
+                }
             }
         }
+        each!(self, hasher => on(hasher, data, threads));
     }
 
     /// Adds the bytes of `file` from `start` to `end` (`None`: to its end), with the library's
@@ -107,36 +104,24 @@ impl Sink {
         end: Option<u64>,
         threads: &Threads,
     ) -> io::Result<()> {
-        match end {
-            Some(end) => self.update_file_range(file, start..end, threads),
-            None => self.update_file_range(file, start.., threads),
-        }
-    }
-
-    fn update_file_range(
-        &mut self,
-        file: &File,
-        range: impl std::ops::RangeBounds<u64> + Send,
-        threads: &Threads,
-    ) -> io::Result<()> {
-        match (self, threads) {
-            (Sink::Tree(hasher), Threads::Calling) => hasher.update_file(file, range).map(drop),
-            (Sink::Tree(hasher), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_file_rayon(file, range).map(drop))
-            }
-            (Sink::Checksums(hasher), Threads::Calling) => {
-                hasher.update_file(file, range).map(drop)
-            }
-            (Sink::Checksums(hasher), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_file_rayon(file, range).map(drop))
-            }
-            (Sink::Multipart(hasher, _), Threads::Calling) => {
-                hasher.update_file(file, range).map(drop)
-            }
-            (Sink::Multipart(hasher, _), Threads::Pool(pool)) => {
-                pool.install(|| hasher.update_file_rayon(file, range).map(drop))
+        fn on<H: Hasher>(
+            hasher: &mut H,
+            file: &File,
+            range: (Bound<u64>, Bound<u64>),
+            threads: &Threads,
+        ) -> io::Result<()> {
+            match threads {
+                Threads::Calling => hasher.update_file(file, range).map(drop),
+                Threads::Pool(pool) => {
+                    pool.install(|| hasher.update_file_rayon(file, range).map(drop))
+                }
             }
         }
+        let range = (
+            Bound::Included(start),
+            end.map_or(Bound::Unbounded, Bound::Excluded),
+        );
+        each!(self, hasher => on(hasher, file, range, threads))
     }
 
     /// Refuses, before anything is read, `more` bytes that would take a multipart upload past
@@ -152,11 +137,7 @@ impl Sink {
 
     /// The number of bytes added so far.
     pub fn count(&self) -> u64 {
-        match self {
-            Sink::Tree(hasher) => hasher.count(),
-            Sink::Checksums(hasher) => hasher.count(),
-            Sink::Multipart(hasher, _) => hasher.count(),
-        }
+        each!(self, hasher => hasher.count())
     }
 
     /// The tree hash's 32 bytes; `None` for a multipart hasher.
@@ -227,13 +208,13 @@ pub fn part_size_for(archive_size: u64) -> Result<u64, String> {
 
 /// The smallest tree-hash-aligned range holding `wanted`, or `None`.
 pub fn tree_hash_aligned_cover(wanted: Range<u64>, archive_size: u64) -> Option<Range<u64>> {
-    library::tree_hash_aligned_cover(wanted, archive_size)
+    library::tree_hash_aligned_cover(&wanted, archive_size)
 }
 
 /// Whether the tree hash of `range` is a node of the archive's tree.
 pub fn is_tree_hash_aligned(range: Range<u64>, archive_size: u64) -> bool {
-    library::is_tree_hash_aligned(range, archive_size)
+    library::is_tree_hash_aligned(&range, archive_size)
 }
 
 /// The library's leaf size, 1 MiB.
-pub const CHUNK_SIZE: usize = library::CHUNK_SIZE;
+pub const LEAF_SIZE: u64 = library::LEAF_SIZE;

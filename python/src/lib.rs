@@ -325,8 +325,8 @@ impl TreeHasher {
 
     /// The leaf size, 1 MiB.
     #[getter]
-    fn block_size(&self) -> usize {
-        engine::CHUNK_SIZE
+    fn block_size(&self) -> u64 {
+        engine::LEAF_SIZE
     }
 
     fn __repr__(&self) -> String {

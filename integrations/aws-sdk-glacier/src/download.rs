@@ -4,7 +4,7 @@ use crate::error::{DownloadError, Problem};
 use crate::{part_ranges, service, OwnRetries};
 use aws_sdk_glacier::types::{ActionCode, StatusCode};
 use aws_sdk_glacier::Client;
-use glacier_tree_hash::{combine, is_tree_hash_aligned, PartSize, TreeHash, TreeHasher};
+use glacier_tree_hash::{combine, is_tree_hash_aligned, Hasher, PartSize, TreeHash, TreeHasher};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -294,7 +294,8 @@ pub async fn download_archive(
     if options.reread_file {
         let path = partial_path.clone();
         let on_disk = blocking(&partial_path, move || {
-            glacier_tree_hash::tree_hash_file(&path)
+            let file = std::fs::File::open(&path)?;
+            Ok(TreeHasher::new().update_file(&file, ..)?.finalize())
         })
         .await
         .map_err(in_job)?;

@@ -64,10 +64,10 @@
 
 // The library is used through few call sites, so API changes there stay local:
 // `part_ranges` below (`PartSize::parts`); in upload.rs `read_part` (`Checksums::of`),
-// `content_range_header` (`content_range`), `hash_parts` (`MultipartHasher::update_file`),
+// `content_range_header` (`ContentRange::new`), `hash_parts` (`MultipartHasher::update_file`),
 // `UploadOptions::part_size_for` (`PartSize::for_archive`, `check_archive_size`); `ArchiveAssembler`
 // in `resume_upload`, `Multipart::upload_parts` and `Multipart::complete`; in download.rs
-// `Fetch::attempt` and `read_hash` (`TreeHasher`), the final `combine` and `tree_hash_file`.
+// `Fetch::attempt` and `read_hash` (`TreeHasher`), the final `combine` and `TreeHasher::update_file`.
 
 mod download;
 mod error;

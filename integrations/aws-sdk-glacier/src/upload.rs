@@ -5,7 +5,7 @@ use crate::{part_ranges, service, OwnRetries};
 use aws_sdk_glacier::primitives::ByteStream;
 use aws_sdk_glacier::Client;
 use glacier_tree_hash::{
-    content_range, ArchiveAssembler, Checksums, ContentRange, MultipartHasher, MultipartSummary,
+    ArchiveAssembler, Checksums, ContentRange, Hasher, MultipartHasher, MultipartSummary,
     PartDifference, PartSize, TreeHash,
 };
 use std::fs::File;
@@ -405,10 +405,8 @@ async fn list_once(
             .map_err(|e| service("ListParts", None, e).in_upload(upload_id))?;
         *pages += 1;
         let bytes = page.part_size_in_bytes();
-        let size = u64::try_from(bytes)
-            .ok()
-            .and_then(|bytes| PartSize::new(bytes).ok())
-            .ok_or_else(|| unreadable(format!("PartSizeInBytes {bytes} is not a part size")))?;
+        let size = PartSize::try_from(bytes)
+            .map_err(|e| unreadable(format!("PartSizeInBytes {bytes}: {e}")))?;
         if *part_size.get_or_insert(size) != size {
             return Err(unreadable(format!(
                 "PartSizeInBytes changed between pages to {bytes}"
@@ -609,7 +607,7 @@ impl Multipart {
 
 /// `bytes FIRST-LAST/*` for a non-empty range (parts are never empty).
 fn content_range_header(range: &Range<u64>) -> String {
-    content_range(range.clone()).map_or_else(String::new, |header| header.to_string())
+    ContentRange::new(range.clone()).map_or_else(String::new, |header| header.to_string())
 }
 
 /// Compares the tree hash Glacier returned with the one sent: a part or archive is accepted
