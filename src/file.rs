@@ -143,7 +143,18 @@ pub fn update<J: Join, H: Hasher>(
             }
         };
     }
-    let end = read_through::<J, H>(hasher, file, reached, range.end)?;
+    // Past what was read: usually nothing, which one read of one byte confirms (the read loop
+    // would first zero its 64 KiB buffer, a fifth of the cost of a 4 KiB file).
+    let end = match range.end {
+        Some(range_end) if reached == range_end => reached,
+        _ => match byte_at(file, reached)? {
+            None => reached,
+            Some(byte) => {
+                hasher.update(&[byte]);
+                read_through::<J, H>(hasher, file, reached + 1, range.end)?
+            }
+        },
+    };
     check_end(file, range, len, end)
 }
 
@@ -208,7 +219,7 @@ pub fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Resul
     }
     // Nothing from `start` on (the range is empty or the file ends there): an error unless the
     // file really holds the byte before `start`.
-    if end == start && start > 0 && !matches!(read_at_retried(file, start - 1), Ok(1)) {
+    if end == start && start > 0 && !matches!(byte_at(file, start - 1), Ok(Some(_))) {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             format!("the file ends before byte {start}, where the range starts"),
@@ -217,13 +228,15 @@ pub fn check_end(file: &File, range: FileRange, len: u64, end: u64) -> io::Resul
     Ok(())
 }
 
-/// One byte of `file` at `offset`, `Interrupted` retried: how many were read (0 or 1).
-fn read_at_retried(file: &File, offset: u64) -> io::Result<usize> {
+/// The byte of `file` at `offset`, `Interrupted` retried; `None` past its end.
+fn byte_at(file: &File, offset: u64) -> io::Result<Option<u8>> {
     let mut byte = [0u8; 1];
     loop {
         match read_at(file, &mut byte, offset) {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            result => return result,
+            Err(error) => return Err(error),
+            Ok(0) => return Ok(None),
+            Ok(_) => return Ok(Some(byte[0])),
         }
     }
 }

@@ -149,14 +149,15 @@ pub fn leaves<J: Join>(
 /// Adds the bytes of `range` (less than one leaf) on the calling thread, or says where the
 /// file ended.
 fn read_exactly(hasher: &mut TreeHasher, file: &File, range: Range<u64>) -> Result<(), Stop> {
-    let before = hasher.count();
-    let reader = FileAt {
+    let mut source = Source::new(FileAt {
         file,
         offset: range.start,
         end: Some(range.end),
-    };
-    crate::read::read_serial(hasher, reader).map_err(Stop::Io)?;
-    let end = range.start + (hasher.count() - before);
+    });
+    // At most the leaf in progress: through the read loop's first stage alone.
+    let taken =
+        crate::read::stream(&mut source, range.end - range.start, hasher).map_err(Stop::Io)?;
+    let end = range.start + taken;
     if end < range.end {
         return Err(Stop::EndAt(end));
     }
