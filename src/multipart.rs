@@ -67,9 +67,10 @@ pub struct MultipartSummary {
 /// bounded whatever the input, and an archive too large for its part size is refused as soon as
 /// that is known (before the first read, for a regular file).
 ///
-/// A whole multipart upload:
+/// A whole multipart upload (feature `std`, for files):
 ///
-/// ```
+#[cfg_attr(feature = "std", doc = "```")]
+#[cfg_attr(not(feature = "std"), doc = "```ignore")]
 /// use glacier_tree_hash::{Hasher, MultipartHasher, PartSize};
 ///
 /// # let dir = std::env::temp_dir().join(format!("glacier-tree-hash-multipart-{}", std::process::id()));
