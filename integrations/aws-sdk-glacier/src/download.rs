@@ -1,5 +1,6 @@
 //! Verified, resumable downloads of archive-retrieval job output.
 
+use crate::blocking;
 use crate::error::{DownloadError, Problem};
 use crate::{part_ranges, service, OwnRetries};
 use aws_sdk_glacier::types::{ActionCode, StatusCode};
@@ -513,21 +514,6 @@ impl Fetch {
         }
         Ok(Ok(actual))
     }
-}
-
-/// Runs file work off the async threads; errors name `path`.
-async fn blocking<T: Send + 'static>(
-    path: &Path,
-    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
-        .map_err(|source| Problem::Io {
-            path: path.to_owned(),
-            range: None,
-            source,
-        })
 }
 
 /// The first line of a state file: what the recorded ranges belong to.

@@ -89,3 +89,18 @@ pub use upload::{
 fn part_ranges(size: glacier_tree_hash::PartSize, archive_size: u64) -> Vec<std::ops::Range<u64>> {
     size.parts(archive_size).map(|part| part.range()).collect()
 }
+
+/// Runs file work off the async threads; errors name `path`.
+pub(crate) async fn blocking<T: Send + 'static>(
+    path: &std::path::Path,
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, error::Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+        .map_err(|source| error::Problem::Io {
+            path: path.to_owned(),
+            range: None,
+            source,
+        })
+}

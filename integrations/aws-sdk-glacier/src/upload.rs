@@ -691,19 +691,13 @@ async fn hash_parts(
     archive_size: u64,
 ) -> Result<MultipartSummary, Problem> {
     let task_path = path.to_owned();
-    let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+    let hashed = crate::blocking(path, move || {
         let file = File::open(&task_path)?;
         Ok(MultipartHasher::new(part_size)
             .update_file(&file, ..)?
             .finalize())
     })
-    .await
-    .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
-    .map_err(|source| Problem::Io {
-        path: path.to_owned(),
-        range: None,
-        source,
-    })?;
+    .await?;
     let summary = hashed.map_err(Problem::TooManyParts)?;
     if summary.archive_size != archive_size {
         return Err(Problem::FileChanged {

@@ -7,10 +7,9 @@
 
 mod double;
 
-use double::{data, splitmix, Glacier, TempDir};
+use double::{data, example, splitmix, Glacier, TempDir};
 use glacier_tree_hash::tree_hash;
 use glacier_tree_hash_aws::{partial_file_path, state_file_path};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,19 +17,6 @@ use tokio::sync::Notify;
 
 const MIB: u64 = 1 << 20;
 const VAULT: &str = "test-vault";
-
-/// The example's binary, built by `cargo test` in `target/<profile>/examples`.
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = profile_dir.join("examples").join("glacier-transfer");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --example glacier-transfer` first",
-        path.display()
-    );
-    path
-}
 
 /// The example pointed at the double, with static credentials and no other configuration.
 fn command(glacier: &Glacier, args: &[&str]) -> std::process::Command {

@@ -7,10 +7,9 @@
 
 mod double;
 
-use double::{data, Fault, Glacier, Plan, Rule, Target, TempDir};
+use double::{data, example, Fault, Glacier, Plan, Rule, Target, TempDir};
 use glacier_tree_hash::{tree_hash, PartSize};
 use glacier_tree_hash_aws::{DownloadOptions, UploadOptions};
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,18 +22,6 @@ const SIZE: u64 = 16 * MIB + 333;
 /// What the memory check allows above the baseline process besides `memory_bound()`: the
 /// SDK's and hyper's per-request buffers and the allocator's slack.
 const ALLOWANCE: u64 = 8 * MIB;
-
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = profile_dir.join("examples").join("glacier-transfer");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --example glacier-transfer` first",
-        path.display()
-    );
-    path
-}
 
 /// The peak resident set (`VmHWM`) of process `pid` in bytes, while it runs.
 fn peak_rss(pid: u32) -> Option<u64> {

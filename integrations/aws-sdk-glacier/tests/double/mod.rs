@@ -19,7 +19,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -1007,4 +1007,17 @@ pub fn data(len: u64, seed: u64) -> Vec<u8> {
 
 pub fn slice(data: &[u8], range: std::ops::Range<u64>) -> &[u8] {
     &data[range.start as usize..range.end as usize]
+}
+
+/// The example's binary, built by `cargo test` in `target/<profile>/examples`.
+pub fn example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let path = profile_dir.join("examples").join("glacier-transfer");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --example glacier-transfer` first",
+        path.display()
+    );
+    path
 }
