@@ -7,7 +7,7 @@
 
 mod double;
 
-use double::{data, example, splitmix, Glacier, TempDir};
+use double::{data, example_command, splitmix, Glacier, TempDir};
 use glacier_tree_hash::tree_hash;
 use glacier_tree_hash_aws::{partial_file_path, state_file_path};
 use std::process::{Child, Output, Stdio};
@@ -18,22 +18,10 @@ use tokio::sync::Notify;
 const MIB: u64 = 1 << 20;
 const VAULT: &str = "test-vault";
 
-/// The example pointed at the double, with static credentials and no other configuration.
+/// The example pointed at the double, its output piped.
 fn command(glacier: &Glacier, args: &[&str]) -> std::process::Command {
-    let mut command = std::process::Command::new(example());
-    command
-        .arg("--endpoint")
-        .arg(glacier.url())
-        .args(args)
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = example_command(&glacier.url(), args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command
 }
 

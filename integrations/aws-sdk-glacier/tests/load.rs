@@ -7,7 +7,7 @@
 
 mod double;
 
-use double::{data, example, Fault, Glacier, Plan, Rule, Target, TempDir};
+use double::{data, example_command, Fault, Glacier, Plan, Rule, Target, TempDir};
 use glacier_tree_hash::{tree_hash, PartSize};
 use glacier_tree_hash_aws::{DownloadOptions, UploadOptions};
 use std::process::Stdio;
@@ -41,17 +41,7 @@ async fn transfer(
 ) -> (bool, String, u64) {
     let (reached, resume) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     glacier.state().pause = Some((hold.0, hold.1, Arc::clone(&reached), Arc::clone(&resume)));
-    let mut child = tokio::process::Command::new(example())
-        .arg("--endpoint")
-        .arg(glacier.url())
-        .args(&args)
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    let mut child = tokio::process::Command::from(example_command(&glacier.url(), &args))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -1021,3 +1021,21 @@ pub fn example() -> PathBuf {
     );
     path
 }
+
+/// The example pointed at the double at `url`, with static credentials and no other
+/// configuration from the environment.
+pub fn example_command<S: AsRef<std::ffi::OsStr>>(url: &str, args: &[S]) -> std::process::Command {
+    let mut command = std::process::Command::new(example());
+    command
+        .arg("--endpoint")
+        .arg(url)
+        .args(args)
+        .env_clear()
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+    command
+}
